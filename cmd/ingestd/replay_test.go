@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ingestd/ingestd/parser"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
+
+const td = "../../testdata/"
+
+// runCmd runs ingestd with args and returns stdout, stderr and the error.
+func runCmd(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out, errb bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&errb)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), errb.String(), err
+}
+
+func replayArgs(dlq string, files ...string) []string {
+	return append([]string{"replay", "--host", "logstash-ds-q4xg9",
+		"--geoip-db", td + "GeoLite2-City-Test.mmdb", "--directory", td + "directory.yaml",
+		"--path-dir", "/var/log/authing-server", "--dlq", dlq, "--workers", "2"}, files...)
+}
+
+// TestSeedLineMatchesSample is the issue's golden test: the seed line's
+// document equals the reference sample field by field, except the fields
+// the sample redacted (taken from its own message), @timestamp (event time,
+// a documented deviation) and host (given with --host).
+func TestSeedLineMatchesSample(t *testing.T) {
+	out, stderr, err := runCmd(t, replayArgs(filepath.Join(t.TempDir(), "dlq"), td+"audit.2021-09-22.log")...)
+	if err != nil {
+		t.Fatalf("replay: %v\n%s", err, stderr)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not one JSON document: %v\n%s", err, out)
+	}
+	var sample struct {
+		Data struct {
+			List []map[string]any `json:"list"`
+		} `json:"data"`
+	}
+	b, err := os.ReadFile(td + "sample-response.zh-CN.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sample); err != nil {
+		t.Fatal(err)
+	}
+	want := sample.Data.List[0]
+
+	// (a) redacted in the sample: use the values of its own message.
+	var ev parser.Event
+	if err := parser.Parse([]byte(want["message"].(string)), &ev); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []parser.Key{parser.UserID, parser.LogID, parser.RequestID, parser.UserPoolID, parser.UserName} {
+		v, _ := ev.Get(k)
+		want[k.String()] = string(v)
+	}
+	// (b) @timestamp is the event time, not Logstash's ingest time.
+	want["@timestamp"] = "2021-09-22T07:47:21.559Z"
+
+	for k, w := range want {
+		if !reflect.DeepEqual(got[k], w) {
+			t.Errorf("%s = %#v, want %#v", k, got[k], w)
+		}
+	}
+	// Only documented additions beyond the sample's fields.
+	for k := range got {
+		if _, ok := want[k]; !ok && k != "codes" {
+			t.Errorf("unexpected field %q = %v", k, got[k])
+		}
+	}
+	wantCodes := map[string]any{"eventType": "createUser", "operationType": "create", "resourceType": "DATA",
+		"resourceName": "user", "roleName": "admin", "eventResultCode": "success", "operationMode": "sdk"}
+	if !reflect.DeepEqual(got["codes"], wantCodes) {
+		t.Errorf("codes = %v, want %v", got["codes"], wantCodes)
+	}
+}
+
+var timeField = regexp.MustCompile(`"time":"[^"]*",`)
+
+// TestGoldenCases replays testdata/cases.log, which covers every parser and
+// enricher case, and compares documents and dead letters with the golden
+// files (go test ./cmd/ingestd -update rewrites them).
+func TestGoldenCases(t *testing.T) {
+	dlq := filepath.Join(t.TempDir(), "dlq.ndjson")
+	out, stderr, err := runCmd(t, replayArgs(dlq, td+"cases.log")...)
+	if err != nil {
+		t.Fatalf("replay: %v\n%s", err, stderr)
+	}
+	letters, err := os.ReadFile(dlq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	letters = timeField.ReplaceAll(letters, nil)
+	letters = bytes.ReplaceAll(letters, []byte(`"source":"`+td), []byte(`"source":"testdata/`))
+	golden(t, "cases.ndjson", []byte(out))
+	golden(t, "cases.deadletters.ndjson", letters)
+
+	for i, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !json.Valid([]byte(l)) {
+			t.Errorf("document %d is not valid JSON: %s", i+1, l)
+		}
+	}
+	if want := "13 lines, 9 documents, 3 dead-lettered, 1 blank"; !strings.Contains(stderr, want) {
+		t.Errorf("summary %q does not say %q", stderr, want)
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join(td, "golden", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/ingestd -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := 0; i < len(gl) || i < len(wl); i++ {
+			var g, w string
+			if i < len(gl) {
+				g = gl[i]
+			}
+			if i < len(wl) {
+				w = wl[i]
+			}
+			if g != w {
+				t.Fatalf("%s differs at line %d:\n got: %s\nwant: %s", path, i+1, g, w)
+			}
+		}
+	}
+}
+
+// TestUnreadableInput: a missing file gives exit status 1, and the other
+// inputs are still replayed.
+func TestUnreadableInput(t *testing.T) {
+	out, stderr, err := runCmd(t, replayArgs(filepath.Join(t.TempDir(), "dlq"), td+"no-such-file.log", td+"audit.2021-09-22.log")...)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 {
+		t.Fatalf("err = %v, want exit status 1", err)
+	}
+	if strings.Count(out, "\n") != 1 {
+		t.Errorf("want the readable file's 1 document, got %q", out)
+	}
+	if !strings.Contains(stderr, "1 failed") {
+		t.Errorf("summary does not report the failed input: %s", stderr)
+	}
+}
+
+// TestGzipInput: an archive is detected by its magic bytes, not its name,
+// and a truncated archive yields its readable lines plus an error.
+func TestGzipInput(t *testing.T) {
+	plain, err := os.ReadFile(td + "cases.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	gz := filepath.Join(dir, "audit.2021-09-22.log") // no .gz suffix on purpose
+	writeGzip(t, gz, plain)
+	out, _, err := runCmd(t, replayArgs(filepath.Join(dir, "dlq"), gz)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out, "\n"); n != 9 {
+		t.Fatalf("gzip input gave %d documents, want 9", n)
+	}
+
+	full, _ := os.ReadFile(gz)
+	cut := filepath.Join(dir, "cut.log.gz")
+	if err := os.WriteFile(cut, full[:len(full)-12], 0o644); err != nil { // drop the trailer
+		t.Fatal(err)
+	}
+	out, stderr, err := runCmd(t, replayArgs(filepath.Join(dir, "dlq"), cut)...)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 {
+		t.Fatalf("truncated archive: err = %v, want exit status 1\n%s", err, stderr)
+	}
+	if n := strings.Count(out, "\n"); n == 0 {
+		t.Fatalf("truncated archive gave no documents; want those before the damage")
+	}
+}
+
+// TestLangNone keeps raw codes and eventDetails.
+func TestLangNone(t *testing.T) {
+	out, stderr, err := runCmd(t, append(replayArgs(filepath.Join(t.TempDir(), "dlq"), td+"audit.2021-09-22.log"), "--lang", "none")...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"eventType": "createUser", "resourceType": "DATA", "eventResultCode": "success", "eventDetails": "null", "roleName": "admin"} {
+		if doc[k] != want {
+			t.Errorf("%s = %v, want %s", k, doc[k], want)
+		}
+	}
+}

@@ -1,0 +1,175 @@
+package enrich
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/ingestd/ingestd/parser"
+)
+
+// Config assembles an Enricher. Nil GeoIP or UA disables that block; a nil
+// Dictionary keeps raw codes; a nil Directory means no pool names and the
+// default photo.
+type Config struct {
+	GeoIP     *GeoIP
+	UA        *UserAgents
+	Dict      *Dictionary
+	Directory *Directory
+	Host      string // the "host" field
+}
+
+// Enricher turns parsed events into JSON documents. It is safe for
+// concurrent use; its caches are shared.
+type Enricher struct {
+	cfg     Config
+	hostJS  []byte
+	photoJS []byte
+	// InvalidUTF8 counts documents whose bad bytes were replaced by U+FFFD.
+	InvalidUTF8 atomic.Int64
+}
+
+// New returns an Enricher for cfg.
+func New(cfg Config) *Enricher {
+	if cfg.Dict == nil {
+		cfg.Dict = &Dictionary{}
+	}
+	if cfg.Directory == nil {
+		cfg.Directory = &Directory{DefaultPhotoURL: DefaultPhotoURL}
+	}
+	return &Enricher{
+		cfg:     cfg,
+		hostJS:  appendStr(nil, cfg.Host),
+		photoJS: appendStr(nil, cfg.Directory.DefaultPhotoURL),
+	}
+}
+
+// GeoIPStats returns the lookup counters, or nil without a database.
+func (e *Enricher) GeoIPStats() *GeoIPStats {
+	if e.cfg.GeoIP == nil {
+		return nil
+	}
+	return &e.cfg.GeoIP.Stats
+}
+
+// AppendDocument appends the JSON document for ev, read from the file at
+// path, to dst and returns the extended buffer. It never fails: bytes that
+// are not UTF-8 become U+FFFD (counted, and tagged "_invalid_utf8").
+//
+// Layout: the fields of the reference sample (translated codes, templated
+// eventDetails, geoip, ua, photoUrl, userPoolName, timestamp, @timestamp,
+// @version, host, path, filedate, message), plus "codes" with the raw codes
+// of the translated fields and "extra" with keys the parser did not know.
+func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []byte {
+	bad := false
+	str := func(name string, v []byte) {
+		dst = append(dst, ',')
+		dst = appendKey(dst, name)
+		var b bool
+		dst, b = appendString(dst, v)
+		bad = bad || b
+	}
+
+	dst = append(dst, `{"@timestamp":"`...)
+	dst = time.UnixMilli(ev.UnixMilli).UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
+	dst = append(dst, `","@version":"1"`...)
+	str("timestamp", ev.Timestamp)
+	dst = append(dst, `,"host":`...)
+	dst = append(dst, e.hostJS...)
+	str("path", bytesOf(path))
+	// filedate is the event's date as the server wrote it (its own offset),
+	// which is the date in the name of the file it writes.
+	ts := ev.Timestamp
+	dst = append(dst, `,"filedate":"`...)
+	dst = append(dst, ts[0:4]...)
+	dst = append(dst, '.')
+	dst = append(dst, ts[5:7]...)
+	dst = append(dst, '.')
+	dst = append(dst, ts[8:10]...)
+	dst = append(dst, '"')
+	str("message", ev.Line)
+
+	d := e.cfg.Dict
+	for k := parser.Key(0); k < parser.NumKeys; k++ {
+		v, ok := ev.Get(k)
+		if !ok {
+			continue
+		}
+		switch {
+		case k == parser.EventDetails && string(v) == "null":
+			dst = append(dst, `,"eventDetails":`...)
+			var tok, tbad bool
+			dst, tok, tbad = d.appendDetails(dst, ev)
+			if !tok {
+				dst, tbad = appendString(dst, v)
+			}
+			bad = bad || tbad
+		case isTranslated(k):
+			str(k.String(), d.Translate(k, v))
+		default:
+			str(k.String(), v)
+		}
+	}
+
+	uid, _ := ev.Get(parser.UserID)
+	dir := e.cfg.Directory
+	if photo, ok := dir.Photos[string(uid)]; ok {
+		str("photoUrl", bytesOf(photo))
+	} else {
+		dst = append(dst, `,"photoUrl":`...)
+		dst = append(dst, e.photoJS...)
+	}
+	if pool, ok := ev.Get(parser.UserPoolID); ok {
+		if name, ok := dir.UserPools[string(pool)]; ok {
+			str("userPoolName", bytesOf(name))
+		}
+	}
+	if e.cfg.GeoIP != nil {
+		ip, _ := ev.Get(parser.ClientIP)
+		if frag := e.cfg.GeoIP.lookup(ip); frag != nil {
+			dst = append(dst, `,"geoip":`...)
+			dst = append(dst, frag...)
+		}
+	}
+	if e.cfg.UA != nil {
+		if ua, ok := ev.Get(parser.UserAgent); ok {
+			dst = append(dst, `,"ua":`...)
+			dst = append(dst, e.cfg.UA.lookup(ua)...)
+		}
+	}
+
+	dst = append(dst, `,"codes":{`...)
+	first := true
+	for _, k := range TranslatedKeys {
+		if v, ok := ev.Get(k); ok {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = appendKey(dst, k.String())
+			var b bool
+			dst, b = appendString(dst, v)
+			bad = bad || b
+		}
+	}
+	dst = append(dst, '}')
+
+	if len(ev.Extra) > 0 {
+		dst = append(dst, `,"extra":{`...)
+		for i, f := range ev.Extra {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst, _ = appendString(dst, f.Name)
+			dst = append(dst, ':')
+			var b bool
+			dst, b = appendString(dst, f.Value)
+			bad = bad || b
+		}
+		dst = append(dst, '}')
+	}
+	if bad || ev.InvalidUTF8 {
+		e.InvalidUTF8.Add(1)
+		dst = append(dst, `,"tags":["_invalid_utf8"]`...)
+	}
+	return append(dst, '}')
+}

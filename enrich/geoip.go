@@ -1,0 +1,200 @@
+package enrich
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"strconv"
+	"sync/atomic"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/oschwald/geoip2-golang/v2"
+)
+
+// DefaultGeoIPPaths are searched, in order, when no database is given.
+var DefaultGeoIPPaths = []string{
+	"/usr/share/GeoIP/GeoLite2-City.mmdb",
+	"/var/lib/GeoIP/GeoLite2-City.mmdb",
+}
+
+// FindGeoIPDatabase returns the first of DefaultGeoIPPaths that exists, or "".
+func FindGeoIPDatabase() string {
+	for _, p := range DefaultGeoIPPaths {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
+
+// GeoIPStats counts lookups by outcome.
+type GeoIPStats struct {
+	Found    atomic.Int64 // a geoip block was added
+	Private  atomic.Int64 // private, loopback, link-local or reserved address
+	NotFound atomic.Int64 // a public address the database does not cover
+	Invalid  atomic.Int64 // clientIp missing, "null" or not an address
+}
+
+type geoResult uint8
+
+const (
+	geoFound geoResult = iota
+	geoPrivate
+	geoNotFound
+	geoInvalid
+)
+
+type geoEntry struct {
+	frag   []byte // the rendered "geoip" object, nil unless found
+	result geoResult
+}
+
+// GeoIP resolves client addresses to Logstash's legacy geoip layout. It is
+// safe for concurrent use; results are cached per address text.
+type GeoIP struct {
+	db    *geoip2.Reader
+	cache *lru.Cache[string, geoEntry]
+	Stats GeoIPStats
+}
+
+// OpenGeoIP opens a MaxMind City database (GeoLite2-City or GeoIP2-City).
+func OpenGeoIP(path string, cacheSize int) (*GeoIP, error) {
+	db, err := geoip2.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+	}
+	if t := db.Metadata().DatabaseType; !containsCity(t) {
+		db.Close()
+		return nil, fmt.Errorf("geoip database %s: type %q is not a City database", path, t)
+	}
+	if cacheSize <= 0 {
+		cacheSize = 1
+	}
+	cache, err := lru.New[string, geoEntry](cacheSize)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &GeoIP{db: db, cache: cache}, nil
+}
+
+func containsCity(dbType string) bool {
+	for i := 0; i+4 <= len(dbType); i++ {
+		if dbType[i:i+4] == "City" {
+			return true
+		}
+	}
+	return false
+}
+
+// Close releases the database.
+func (g *GeoIP) Close() error { return g.db.Close() }
+
+// lookup returns the rendered geoip object for ip, or nil.
+func (g *GeoIP) lookup(ip []byte) []byte {
+	e, ok := g.cache.Get(string(ip))
+	if !ok {
+		e = g.resolve(ip)
+		g.cache.Add(string(ip), e)
+	}
+	switch e.result {
+	case geoFound:
+		g.Stats.Found.Add(1)
+	case geoPrivate:
+		g.Stats.Private.Add(1)
+	case geoNotFound:
+		g.Stats.NotFound.Add(1)
+	default:
+		g.Stats.Invalid.Add(1)
+	}
+	return e.frag
+}
+
+func (g *GeoIP) resolve(ip []byte) geoEntry {
+	addr, err := netip.ParseAddr(string(ip))
+	if err != nil {
+		return geoEntry{result: geoInvalid}
+	}
+	addr = addr.Unmap()
+	if isReserved(addr) {
+		return geoEntry{result: geoPrivate}
+	}
+	rec, err := g.db.City(addr)
+	if err != nil || !rec.HasData() {
+		return geoEntry{result: geoNotFound}
+	}
+	return geoEntry{frag: renderGeo(ip, rec), result: geoFound}
+}
+
+// renderGeo writes the record in the layout of Logstash's geoip filter with
+// ECS compatibility disabled; empty values are left out.
+func renderGeo(ip []byte, c *geoip2.City) []byte {
+	b := []byte{'{'}
+	b = appendKey(b, "ip")
+	b, _ = appendString(b, ip)
+	str := func(name, v string) {
+		if v != "" {
+			b = append(b, ',')
+			b = appendKey(b, name)
+			b = appendStr(b, v)
+		}
+	}
+	str("country_code2", c.Country.ISOCode)
+	str("country_code3", c.Country.ISOCode) // Logstash writes the 2-letter code here too
+	str("country_name", c.Country.Names.English)
+	str("continent_code", c.Continent.Code)
+	if len(c.Subdivisions) > 0 {
+		str("region_code", c.Subdivisions[0].ISOCode)
+		str("region_name", c.Subdivisions[0].Names.English)
+	}
+	str("city_name", c.City.Names.English)
+	if c.Location.Latitude != nil && c.Location.Longitude != nil {
+		lat := strconv.AppendFloat(nil, *c.Location.Latitude, 'f', -1, 64)
+		lon := strconv.AppendFloat(nil, *c.Location.Longitude, 'f', -1, 64)
+		b = append(b, `,"latitude":`...)
+		b = append(b, lat...)
+		b = append(b, `,"longitude":`...)
+		b = append(b, lon...)
+		b = append(b, `,"location":{"lat":`...)
+		b = append(b, lat...)
+		b = append(b, `,"lon":`...)
+		b = append(b, lon...)
+		b = append(b, '}')
+	}
+	str("timezone", c.Location.TimeZone)
+	str("postal_code", c.Postal.Code)
+	if c.Location.MetroCode != 0 {
+		b = append(b, `,"dma_code":`...)
+		b = strconv.AppendUint(b, uint64(c.Location.MetroCode), 10)
+	}
+	return append(b, '}')
+}
+
+// reservedPrefixes are special-purpose ranges (RFC 6890 and friends) that
+// netip's predicates do not cover.
+var reservedPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("192.0.2.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("100::/64"),
+	netip.MustParsePrefix("2001:db8::/32"),
+}
+
+func isReserved(a netip.Addr) bool {
+	if a.IsPrivate() || a.IsLoopback() || a.IsUnspecified() || a.IsLinkLocalUnicast() ||
+		a.IsMulticast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() {
+		return true
+	}
+	for _, p := range reservedPrefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,45 @@
+package enrich
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestAppendString(t *testing.T) {
+	tests := []struct {
+		in, want string
+		bad      bool
+	}{
+		{"plain", `"plain"`, false},
+		{`q"b\`, `"q\"b\\"`, false},
+		{"tab\tnl\ncr\rnul\x00", `"tab\tnl\ncr\rnul\u0000"`, false},
+		{"创建「 x 」", `"创建「 x 」"`, false},
+		{"bad\xff\xfeend", `"bad\ufffd\ufffdend"`, true},
+		{"cut\xe5\x88", `"cut\ufffd\ufffd"`, true},
+		{"ls\u2028", `"ls\u2028"`, false},
+	}
+	for _, tt := range tests {
+		got, bad := appendString(nil, []byte(tt.in))
+		if string(got) != tt.want || bad != tt.bad {
+			t.Errorf("appendString(%q) = %s %v, want %s %v", tt.in, got, bad, tt.want, tt.bad)
+		}
+		if !json.Valid(got) {
+			t.Errorf("appendString(%q) = %s is not valid JSON", tt.in, got)
+		}
+		gotS := appendStr(nil, tt.in)
+		if string(gotS) != string(got) {
+			t.Errorf("string and []byte forms differ: %s vs %s", gotS, got)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	f.Add("a\"b\xff\u2028")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := appendStr(nil, s)
+		var back string
+		if err := json.Unmarshal(out, &back); err != nil {
+			t.Fatalf("%q -> %s: %v", s, out, err)
+		}
+	})
+}

@@ -1,0 +1,283 @@
+package parser
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// Field is a key=value pair whose key is not one of the known keys.
+type Field struct {
+	Name  []byte
+	Value []byte
+}
+
+// Event is one parsed audit line. The zero value is ready for Parse. Its
+// slices alias the parsed line; see the package documentation.
+type Event struct {
+	// Line is the parsed line without its line terminator (\n or \r\n).
+	Line []byte
+	// Timestamp is the text between the brackets, as written.
+	Timestamp []byte
+	// UnixMilli is the event instant; Offset the writer's UTC offset in seconds.
+	UnixMilli int64
+	Offset    int32
+	// Extra holds keys that are not known keys, in line order. Only
+	// camelCase names are taken for keys (see serverStyle).
+	Extra []Field
+	// InvalidUTF8 reports that the line is not valid UTF-8. Encoders must
+	// replace the bad bytes; the event is otherwise usable.
+	InvalidUTF8 bool
+
+	values [NumKeys][]byte
+	seen   uint32
+}
+
+// Get returns the value of a known key and whether the line had it.
+func (e *Event) Get(k Key) ([]byte, bool) {
+	if k >= NumKeys || e.seen&(1<<k) == 0 {
+		return nil, false
+	}
+	return e.values[k], true
+}
+
+// Has reports whether the line had key k.
+func (e *Event) Has(k Key) bool { return k < NumKeys && e.seen&(1<<k) != 0 }
+
+// Set stores a value for a known key (used by formatters and tests).
+func (e *Event) Set(k Key, v []byte) {
+	e.values[k] = v
+	e.seen |= 1 << k
+}
+
+// Reset clears the event, keeping its capacity.
+func (e *Event) Reset() {
+	e.Line, e.Timestamp = nil, nil
+	e.UnixMilli, e.Offset = 0, 0
+	e.Extra = e.Extra[:0]
+	e.InvalidUTF8 = false
+	e.seen = 0
+	clear(e.values[:])
+}
+
+func (e *Event) hasExtra(name []byte) bool {
+	for i := range e.Extra {
+		if bytes.Equal(e.Extra[i].Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Parse parses one line into ev, replacing its previous contents. A trailing
+// "\n" or "\r\n" is ignored. On error ev holds what was read before the
+// problem and the error is a *ParseError.
+func Parse(line []byte, ev *Event) error {
+	ev.Reset()
+	line = trimEOL(line)
+	ev.Line = line
+	ev.InvalidUTF8 = !utf8.Valid(line)
+
+	if len(line) == 0 || line[0] != '[' {
+		return &ParseError{Column: 1, Err: ErrNoTimestamp}
+	}
+	end := bytes.IndexByte(line, ']')
+	if end < 0 {
+		return &ParseError{Column: 1, Err: ErrNoTimestamp}
+	}
+	ev.Timestamp = line[1:end]
+	ms, off, ok := parseTimestamp(ev.Timestamp)
+	if !ok {
+		return &ParseError{Column: 2, Err: ErrBadTimestamp}
+	}
+	ev.UnixMilli, ev.Offset = ms, off
+
+	pos := end + 1
+	for pos < len(line) && line[pos] == ' ' {
+		pos++
+	}
+	nameEnd := identEnd(line, pos)
+	if nameEnd == pos || nameEnd >= len(line) || line[nameEnd] != '=' {
+		if bytes.IndexByte(line[pos:], '=') < 0 {
+			return &ParseError{Column: pos + 1, Err: ErrNoKeyValue}
+		}
+		return &ParseError{Column: pos + 1, Err: ErrLeadingText}
+	}
+
+	name := line[pos:nameEnd]
+	key := lookupKey(name)
+	next := Key(0) // the key the server would write next: tried first
+	for {
+		valStart := nameEnd + 1
+		if key < NumKeys {
+			ev.seen |= 1 << key
+			next = key + 1
+		}
+		kStart, kEnd, nextKey := findNextKey(line, valStart, ev, next)
+		valEnd := len(line)
+		if kStart >= 0 {
+			valEnd = kStart - 1 // the separating space
+		}
+		v := unquote(line[valStart:valEnd])
+		if key < NumKeys {
+			ev.values[key] = v
+		} else {
+			ev.Extra = append(ev.Extra, Field{Name: name, Value: v})
+		}
+		if kStart < 0 {
+			return nil
+		}
+		name, nameEnd, key = line[kStart:kEnd], kEnd, nextKey
+	}
+}
+
+// findNextKey returns the start and end of the name of the next key after
+// from, and which known key it is (NumKeys for an unknown key), or -1 when
+// the value runs to the end of the line.
+func findNextKey(line []byte, from int, ev *Event, next Key) (start, end int, key Key) {
+	i := from
+	if i < len(line) {
+		switch line[i] {
+		case '{', '[':
+			if j := skipJSON(line, i); j > 0 {
+				i = j
+			}
+		case '"':
+			if j := skipQuoted(line, i); j > 0 {
+				i = j
+			}
+		}
+	}
+	for {
+		sp := bytes.IndexByte(line[i:], ' ')
+		if sp < 0 {
+			return -1, -1, NumKeys
+		}
+		p := i + sp + 1
+		q := identEnd(line, p)
+		if q > p && q < len(line) && line[q] == '=' {
+			name := line[p:q]
+			k := NumKeys
+			if next < NumKeys && string(name) == keyNames[next] {
+				k = next
+			} else {
+				k = lookupKey(name)
+			}
+			if k < NumKeys {
+				if ev.seen&(1<<k) == 0 {
+					return p, q, k
+				}
+			} else if serverStyle(name) && !ev.hasExtra(name) {
+				return p, q, NumKeys
+			}
+		}
+		i = p
+	}
+}
+
+// maxUnknownKey bounds the length of an unknown key name, so that long
+// free-text runs such as base64 with '=' padding are not taken for keys.
+const maxUnknownKey = 64
+
+// serverStyle reports whether name looks like a key the Authing server
+// would write: camelCase, like all the known keys (a lowercase first
+// letter, letters and digits only, at least one uppercase letter). Words
+// followed by '=' in free text ("limit=10", "c=(d)") are not, and stay
+// value text.
+func serverStyle(name []byte) bool {
+	if len(name) < 2 || len(name) > maxUnknownKey || name[0] < 'a' || name[0] > 'z' {
+		return false
+	}
+	upper := false
+	for _, c := range name[1:] {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		default:
+			return false
+		}
+	}
+	return upper
+}
+
+// identEnd returns the end of the identifier [A-Za-z_][A-Za-z0-9_]* at p,
+// or p when there is none.
+func identEnd(line []byte, p int) int {
+	if p >= len(line) {
+		return p
+	}
+	c := line[p]
+	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
+		return p
+	}
+	q := p + 1
+	for q < len(line) {
+		c = line[q]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			break
+		}
+		q++
+	}
+	return q
+}
+
+// skipJSON returns the index just past the JSON object or array that starts
+// at i, honouring strings and escapes, or -1 when it is not closed on the
+// line (then the value is scanned as plain text).
+func skipJSON(line []byte, i int) int {
+	depth := 0
+	inStr := false
+	for j := i; j < len(line); j++ {
+		c := line[j]
+		if inStr {
+			switch c {
+			case '\\':
+				j++
+			case '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return j + 1
+			}
+		}
+	}
+	return -1
+}
+
+// skipQuoted returns the index just past a double-quoted run starting at i
+// that closes before a space or the end of the line, or -1.
+func skipQuoted(line []byte, i int) int {
+	for j := i + 1; j < len(line); j++ {
+		if line[j] == '"' && (j+1 == len(line) || line[j+1] == ' ') {
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// unquote strips one pair of surrounding double quotes.
+func unquote(v []byte) []byte {
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		return v[1 : len(v)-1]
+	}
+	return v
+}
+
+func trimEOL(line []byte) []byte {
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		line = line[:n-1]
+	}
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line
+}
