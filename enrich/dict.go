@@ -112,14 +112,14 @@ func (d *Dictionary) merge(b []byte) error {
 	return nil
 }
 
-func isTranslated(k parser.Key) bool {
-	for _, t := range TranslatedKeys {
-		if t == k {
-			return true
-		}
+var translated = func() (t [parser.NumKeys]bool) {
+	for _, k := range TranslatedKeys {
+		t[k] = true
 	}
-	return false
-}
+	return t
+}()
+
+func isTranslated(k parser.Key) bool { return k < parser.NumKeys && translated[k] }
 
 func translatedNames() string {
 	s := make([]string, len(TranslatedKeys))

@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"encoding/binary"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -20,6 +21,14 @@ func appendString(dst []byte, s []byte) (out []byte, bad bool) {
 func appendEscaped(dst []byte, s []byte) (out []byte, bad bool) {
 	start := 0
 	for i := 0; i < len(s); {
+		// Skip eight plain ASCII bytes at a time (SWAR): none below 0x20,
+		// none '"' or '\\', none with the high bit set.
+		for i+8 <= len(s) && !needsWork(binary.LittleEndian.Uint64(s[i:])) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -63,6 +72,19 @@ func appendEscaped(dst []byte, s []byte) (out []byte, bad bool) {
 		i += size
 	}
 	return append(dst, s[start:]...), bad
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// needsWork reports whether any byte of x is a control character, '"',
+// '\\' or not ASCII.
+func needsWork(x uint64) bool {
+	quote := x ^ (lsb * '"')
+	bslash := x ^ (lsb * '\\')
+	return ((x-lsb*0x20)&^x|(quote-lsb)&^quote|(bslash-lsb)&^bslash|x)&msb != 0
 }
 
 // appendStr is appendString for a string; it does not copy s.

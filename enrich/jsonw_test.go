@@ -1,6 +1,8 @@
 package enrich
 
 import (
+	"encoding/binary"
+	"math/rand/v2"
 	"encoding/json"
 	"testing"
 )
@@ -42,4 +44,28 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("%q -> %s: %v", s, out, err)
 		}
 	})
+}
+
+func TestNeedsWork(t *testing.T) {
+	naive := func(b []byte) bool {
+		for _, c := range b {
+			if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+				return true
+			}
+		}
+		return false
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		var b [8]byte
+		for i := range b {
+			b[i] = byte(0x20 + r.IntN(0x5f)) // printable ASCII
+			if r.IntN(12) == 0 {
+				b[i] = byte(r.IntN(256))
+			}
+		}
+		if got, want := needsWork(binary.LittleEndian.Uint64(b[:])), naive(b[:]); got != want {
+			t.Fatalf("needsWork(%q) = %v, want %v", b, got, want)
+		}
+	}
 }

@@ -32,8 +32,9 @@ type DeadLetters struct {
 	mu    sync.Mutex
 	f     *os.File
 	w     *bufio.Writer
-	count int64
-	err   error
+	count  int64
+	err    error
+	closed bool
 }
 
 // NewDeadLetters writes to path.
@@ -89,6 +90,9 @@ func (d *DeadLetters) Add(l DeadLetter, raw []byte) error {
 func (d *DeadLetters) Sync() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
 	if d.f == nil || d.err != nil {
 		return d.err
 	}
@@ -98,19 +102,24 @@ func (d *DeadLetters) Sync() error {
 	return d.f.Sync()
 }
 
-// Close flushes and closes the file. Idempotent.
+// Close flushes and closes the file. Later Adds fail. Idempotent: only
+// the first call reports errors.
 func (d *DeadLetters) Close() error {
 	err := d.Sync()
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.closed = true
 	if d.f != nil {
 		if cerr := d.f.Close(); err == nil {
 			err = cerr
 		}
 		d.f = nil
-		if d.err == nil {
-			d.err = fmt.Errorf("dead-letter file %s: closed", d.path)
-		}
+	}
+	if d.err == nil {
+		d.err = fmt.Errorf("dead-letter file %s: closed", d.path)
 	}
 	return err
 }

@@ -1,0 +1,36 @@
+# ingestd developer targets. `make test` is what CI runs (.ci/run).
+GO ?= go
+SAMPLE_ARGS = --host logstash-ds-q4xg9 --geoip-db testdata/GeoLite2-City-Test.mmdb \
+	--directory testdata/directory.yaml --path-dir /var/log/authing-server
+
+.PHONY: all build run test lint fuzz bench golden
+
+all: build
+
+build:
+	$(GO) build -o bin/ingestd ./cmd/ingestd
+
+# Replay the seed line to stdout on the embedded defaults (no engine needed).
+run:
+	$(GO) run ./cmd/ingestd replay $(SAMPLE_ARGS) testdata/audit.2021-09-22.log
+
+# Unit, golden, fuzz-corpus and real-data tests. Fetches the real GeoLite2
+# database into ~/.cache/ingestd (never into the repository).
+test:
+	INGESTD_GEOLITE2_CITY="$$(scripts/fetch-geolite.sh)" $(GO) test -count=1 -race ./...
+
+lint:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+# Regenerate golden files and the test GeoIP database.
+golden:
+	$(GO) test ./internal/geoiptest ./cmd/ingestd -update
+
+fuzz:
+	$(GO) test ./parser -run XXX -fuzz 'FuzzParse$$' -fuzztime 60s
+	$(GO) test ./parser -run XXX -fuzz FuzzRoundTrip -fuzztime 60s
+
+bench:
+	$(GO) test ./parser ./enrich -run XXX -bench . -benchtime 2s
+	scripts/bench-replay.sh
