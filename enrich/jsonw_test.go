@@ -2,8 +2,8 @@ package enrich
 
 import (
 	"encoding/binary"
-	"math/rand/v2"
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
 )
 

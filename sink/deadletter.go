@@ -28,10 +28,10 @@ type DeadLetter struct {
 // appending) on the first letter so that a clean run leaves no file.
 // Safe for concurrent use.
 type DeadLetters struct {
-	path  string
-	mu    sync.Mutex
-	f     *os.File
-	w     *bufio.Writer
+	path   string
+	mu     sync.Mutex
+	f      *os.File
+	w      *bufio.Writer
 	count  int64
 	err    error
 	closed bool
