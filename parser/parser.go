@@ -281,3 +281,16 @@ func trimEOL(line []byte) []byte {
 	}
 	return line
 }
+
+// Date returns the event's date as the server wrote it (in the line's own
+// offset) as yyyymmdd, e.g. 20210922. It is the date in the log file's name.
+func (e *Event) Date() uint32 {
+	ts := e.Timestamp
+	if len(ts) < 10 {
+		return 0
+	}
+	y, _ := digits(ts[0:4])
+	m, _ := digits(ts[5:7])
+	d, _ := digits(ts[8:10])
+	return uint32(y*10000 + m*100 + d)
+}

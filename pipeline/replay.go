@@ -114,7 +114,9 @@ func Replay(ctx context.Context, o Options, inputs []Input, st *Stats) error {
 			cancel()
 		}
 		if sinkErr == nil && c.batch.Len() > 0 {
-			if err := o.Sink.Write(ctx, &c.batch); err != nil {
+			// Chunks already read are delivered even after cancellation:
+			// the sink's own context bounds how long that may take.
+			if err := o.Sink.Write(context.WithoutCancel(ctx), &c.batch); err != nil {
 				sinkErr = err
 				cancel()
 			} else {
@@ -183,6 +185,7 @@ func readFile(ctx context.Context, o Options, in *Input, st *Stats, work, ordere
 			}
 			c.input, c.raw, c.lines, c.letters, c.blank, c.err = in, c.raw[:0], c.lines[:0], 0, 0, nil
 			c.batch.Reset()
+			c.batch.Source = in.Path
 			c.done = make(chan struct{})
 		}
 		l, err := lr.Next()
@@ -244,5 +247,8 @@ func process(c *chunk, ev *parser.Event, o Options) {
 		b.Buf = o.Enricher.AppendDocument(b.Buf, ev, c.input.DocPath)
 		b.Buf = append(b.Buf, '\n')
 		b.Ends = append(b.Ends, len(b.Buf))
+		logID, _ := ev.Get(parser.LogID)
+		b.IDs = sink.AppendID(b.IDs, logID, raw)
+		b.Meta = append(b.Meta, sink.DocMeta{IDEnd: len(b.IDs), Date: ev.Date(), Line: l.number})
 	}
 }

@@ -9,10 +9,35 @@ import (
 )
 
 // Batch is a run of JSON documents, each followed by '\n', back to back in
-// Buf. Ends[i] is the offset just past document i's newline.
+// Buf. Ends[i] is the offset just past document i's newline; Meta[i]
+// describes document i (sinks that do not need it may see Meta empty).
 type Batch struct {
 	Buf  []byte
 	Ends []int
+	Meta []DocMeta
+	IDs  []byte // document ids, back to back; see DocMeta.IDEnd
+
+	// Source is the file the documents came from (for dead letters).
+	Source string
+	// Token is returned to the caller through the sink's acknowledgement
+	// callback once every document of the batch is settled.
+	Token any
+}
+
+// DocMeta is what a sink needs to know about a document besides its body.
+type DocMeta struct {
+	IDEnd int    // end of the document's id in Batch.IDs (start: previous IDEnd)
+	Date  uint32 // event date as yyyymmdd, for daily index names
+	Line  int64  // line number in Source
+}
+
+// ID returns document i's id.
+func (b *Batch) ID(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = b.Meta[i-1].IDEnd
+	}
+	return b.IDs[start:b.Meta[i].IDEnd]
 }
 
 // Len returns the number of documents.
@@ -29,8 +54,8 @@ func (b *Batch) Doc(i int) []byte {
 
 // Reset empties the batch, keeping its capacity.
 func (b *Batch) Reset() {
-	b.Buf = b.Buf[:0]
-	b.Ends = b.Ends[:0]
+	b.Buf, b.Ends, b.Meta, b.IDs = b.Buf[:0], b.Ends[:0], b.Meta[:0], b.IDs[:0]
+	b.Source, b.Token = "", nil
 }
 
 // Sink receives batches of documents.

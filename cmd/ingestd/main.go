@@ -1,5 +1,5 @@
 // Command ingestd ships Authing audit logs: it parses, enriches and indexes
-// them. This file only wires the packages together.
+// them. This package only wires the other packages together.
 package main
 
 import (
@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -23,12 +24,32 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
+// shutdownGrace is how long in-flight work may take after the first
+// SIGINT/SIGTERM; a second signal ends it at once.
+const shutdownGrace = 30 * time.Second
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 
-	if err := newRootCmd().ExecuteContext(ctx); err != nil {
+	// soft ends on the first signal: stop reading. hard ends on a second
+	// signal or shutdownGrace later: abandon in-flight work.
+	soft, stopSoft := context.WithCancel(context.Background())
+	hard, stopHard := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		slog.Info("stopping: finishing in-flight work; signal again to abort", "grace", shutdownGrace)
+		stopSoft()
+		select {
+		case <-sigs:
+		case <-time.After(shutdownGrace):
+		}
+		slog.Warn("aborting in-flight work")
+		stopHard()
+	}()
+
+	if err := newRootCmd(hard).ExecuteContext(soft); err != nil {
 		fmt.Fprintln(os.Stderr, "ingestd:", err)
 		var ee *exitError
 		if errors.As(err, &ee) {
@@ -38,13 +59,15 @@ func main() {
 	}
 }
 
-func newRootCmd() *cobra.Command {
+// newRootCmd builds the command tree. hard is cancelled when in-flight work
+// must be abandoned; the command's own context ends when reading must stop.
+func newRootCmd(hard context.Context) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "ingestd",
 		Short:         "Parse, enrich and index Authing audit logs",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newReplayCmd())
+	root.AddCommand(newReplayCmd(hard))
 	return root
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -77,9 +79,10 @@ func (f *enrichFlags) build(log *slog.Logger) (*enrich.Enricher, func(), error) 
 	return enrich.New(cfg), closeFn, nil
 }
 
-func newReplayCmd() *cobra.Command {
+func newReplayCmd(hard context.Context) *cobra.Command {
 	var (
 		ef      enrichFlags
+		engine  engineFlags
 		out     string
 		dlq     string
 		pathDir string
@@ -90,7 +93,8 @@ func newReplayCmd() *cobra.Command {
 		Use:   "replay [flags] FILE...",
 		Short: "Read audit files (plain or gzip) and write one enriched JSON document per line",
 		Long: `Replay reads archived or current audit files and writes one JSON document per
-line as NDJSON (stdout by default). Lines that cannot be parsed are written
+line as NDJSON (stdout by default), or indexes it into Elasticsearch or
+OpenSearch with --es URL. Lines that cannot be parsed are written
 to the dead-letter file with file, line number and reason.
 
 Exit status: 0 when every input was read; 1 when an input could not be
@@ -104,17 +108,29 @@ read or the output failed; 2 on bad usage.`,
 			}
 			defer closeEnr()
 
-			var w io.Writer = cmd.OutOrStdout()
-			var c io.Closer
-			if out != "" && out != "-" {
-				f, err := os.Create(out)
-				if err != nil {
+			letters := sink.NewDeadLetters(dlq)
+			var docs sink.Sink
+			var bulk *sink.Bulk
+			if engine.enabled() {
+				if out != "" {
+					return &exitError{2, errors.New("--out and --es exclude each other")}
+				}
+				if bulk, err = engine.open(cmd.Context(), hard, letters, log); err != nil {
 					return &exitError{1, err}
 				}
-				w, c = f, f
+				docs = bulk
+			} else {
+				var w io.Writer = cmd.OutOrStdout()
+				var c io.Closer
+				if out != "" && out != "-" {
+					f, err := os.Create(out)
+					if err != nil {
+						return &exitError{1, err}
+					}
+					w, c = f, f
+				}
+				docs = sink.NewNDJSON(w, c)
 			}
-			docs := sink.NewNDJSON(w, c)
-			letters := sink.NewDeadLetters(dlq)
 
 			inputs := make([]pipeline.Input, len(args))
 			for i, a := range args {
@@ -132,6 +148,9 @@ read or the output failed; 2 on bad usage.`,
 				runErr = err
 			}
 			printSummary(cmd.ErrOrStderr(), &st, enr, letters, time.Since(start))
+			if bulk != nil {
+				printBulkSummary(cmd.ErrOrStderr(), &bulk.Stats)
+			}
 			if runErr != nil {
 				return &exitError{1, runErr}
 			}
@@ -139,6 +158,7 @@ read or the output failed; 2 on bad usage.`,
 		},
 	}
 	ef.register(cmd)
+	engine.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVarP(&out, "out", "o", "", "write documents to this file instead of stdout")
 	fl.StringVar(&dlq, "dlq", "ingestd-dead-letters.ndjson", "dead-letter file (NDJSON; created on the first rejected line)")

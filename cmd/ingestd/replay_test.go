@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -22,7 +23,7 @@ const td = "../../testdata/"
 // runCmd runs ingestd with args and returns stdout, stderr and the error.
 func runCmd(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	cmd := newRootCmd()
+	cmd := newRootCmd(context.Background())
 	var out, errb bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&errb)

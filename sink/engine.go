@@ -1,0 +1,269 @@
+package sink
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/opensearch-project/opensearch-go/v4"
+)
+
+// Engine flavors.
+const (
+	FlavorAuto          = "auto"
+	FlavorElasticsearch = "elasticsearch"
+	FlavorOpenSearch    = "opensearch"
+)
+
+// EngineConfig says how to reach the search engine. Secrets (Password,
+// APIKey) are never logged.
+type EngineConfig struct {
+	URLs     []string
+	Flavor   string // FlavorAuto (default), FlavorElasticsearch or FlavorOpenSearch
+	Username string
+	Password string
+	APIKey   string // Elasticsearch API key (base64 "id:key"), sent as "Authorization: ApiKey …"
+	// CAFile is a PEM file of certificate authorities trusted in addition
+	// to the system's.
+	CAFile string
+	// CAFingerprint pins the engine's certificate: the SHA-256 of the
+	// server certificate or of a CA in its chain, hex (colons allowed).
+	// Without CAFile the pin replaces chain verification, as Elastic's
+	// clients do for self-signed clusters.
+	CAFingerprint string
+	// SkipVerify turns TLS verification off. Never the default.
+	SkipVerify bool
+	Logger     *slog.Logger
+}
+
+// Connect returns a Transport for the engine: the go-elasticsearch/v8
+// client for Elasticsearch, the opensearch-go/v4 client for OpenSearch.
+// With FlavorAuto it asks the engine (GET /) which one it is, retrying
+// with backoff until ctx ends.
+func Connect(ctx context.Context, cfg EngineConfig) (Transport, string, error) {
+	if len(cfg.URLs) == 0 {
+		return nil, "", errors.New("engine: no URL")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Flavor == "" {
+		cfg.Flavor = FlavorAuto
+	}
+	if cfg.Password != "" && cfg.APIKey != "" {
+		return nil, "", errors.New("engine: give a password or an API key, not both")
+	}
+	rt, err := httpTransport(cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	flavor := cfg.Flavor
+	if flavor == FlavorAuto {
+		if flavor, err = detect(ctx, cfg, rt); err != nil {
+			return nil, "", err
+		}
+		cfg.Logger.Info("engine detected", "flavor", flavor, "url", redactURL(cfg.URLs[0]))
+	}
+	switch flavor {
+	case FlavorElasticsearch:
+		c, err := elasticsearch.NewClient(elasticsearch.Config{
+			Addresses: cfg.URLs, Username: cfg.Username, Password: cfg.Password, APIKey: cfg.APIKey,
+			Transport: rt, DisableRetry: true, // the bulk sink retries, per item
+		})
+		if err != nil {
+			return nil, "", fmt.Errorf("engine: %w", err)
+		}
+		return c, flavor, nil
+	case FlavorOpenSearch:
+		var hdr http.Header
+		if cfg.APIKey != "" {
+			hdr = http.Header{"Authorization": {"ApiKey " + cfg.APIKey}}
+		}
+		c, err := opensearch.NewClient(opensearch.Config{
+			Addresses: cfg.URLs, Username: cfg.Username, Password: cfg.Password, Header: hdr,
+			Transport: rt, DisableRetry: true,
+		})
+		if err != nil {
+			return nil, "", fmt.Errorf("engine: %w", err)
+		}
+		return c, flavor, nil
+	default:
+		return nil, "", fmt.Errorf("engine: unknown flavor %q (want auto, elasticsearch or opensearch)", flavor)
+	}
+}
+
+func httpTransport(cfg EngineConfig) (*http.Transport, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("engine CA file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("engine CA file %s: no PEM certificates", cfg.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	if cfg.CAFingerprint != "" {
+		want, err := hex.DecodeString(strings.ReplaceAll(strings.ToLower(cfg.CAFingerprint), ":", ""))
+		if err != nil || len(want) != sha256.Size {
+			return nil, errors.New("engine CA fingerprint: want 64 hex digits (SHA-256), colons allowed")
+		}
+		if cfg.CAFile == "" {
+			tc.InsecureSkipVerify = true // the pin below is the verification
+		}
+		tc.VerifyConnection = func(cs tls.ConnectionState) error {
+			for _, c := range cs.PeerCertificates {
+				if sum := sha256.Sum256(c.Raw); bytes.Equal(sum[:], want) {
+					return nil
+				}
+			}
+			return errors.New("engine certificate does not match the configured fingerprint")
+		}
+	}
+	if cfg.SkipVerify {
+		tc.InsecureSkipVerify = true
+		cfg.Logger.Warn("TLS verification of the engine is OFF: anyone on the path can read and change what is indexed")
+	}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       tc,
+		TLSHandshakeTimeout:   10 * time.Second,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: 0, // bounded per request by the sink's context
+	}, nil
+}
+
+// detect asks GET / which engine answers.
+func detect(ctx context.Context, cfg EngineConfig, rt http.RoundTripper) (string, error) {
+	client := &http.Client{Transport: rt, Timeout: 10 * time.Second}
+	var lastErr error
+	wait := 250 * time.Millisecond
+	warned := time.Time{}
+	for {
+		for _, u := range cfg.URLs {
+			flavor, err := detectOne(ctx, client, cfg, u)
+			if err == nil {
+				return flavor, nil
+			}
+			lastErr = err
+		}
+		if time.Since(warned) > 30*time.Second {
+			cfg.Logger.Warn("engine not reachable yet; retrying", "err", lastErr)
+			warned = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("engine: could not detect its flavor (use --engine): %w", lastErr)
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 10*time.Second)
+	}
+}
+
+func detectOne(ctx context.Context, client *http.Client, cfg EngineConfig, u string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(u, "/")+"/", nil)
+	if err != nil {
+		return "", err
+	}
+	if cfg.APIKey != "" {
+		req.Header.Set("Authorization", "ApiKey "+cfg.APIKey)
+	} else if cfg.Username != "" {
+		req.SetBasicAuth(cfg.Username, cfg.Password)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if res.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: status %d", redactURL(u), res.StatusCode)
+	}
+	var info struct {
+		Version struct {
+			Distribution string `json:"distribution"`
+		} `json:"version"`
+	}
+	if err := json.Unmarshal(body, &info); err != nil {
+		return "", fmt.Errorf("GET %s: %w", redactURL(u), err)
+	}
+	if info.Version.Distribution == "opensearch" {
+		return FlavorOpenSearch, nil
+	}
+	return FlavorElasticsearch, nil
+}
+
+// redactURL drops userinfo from a URL for logs.
+func redactURL(u string) string {
+	if i := strings.Index(u, "@"); i >= 0 {
+		if j := strings.Index(u, "://"); j >= 0 && j < i {
+			return u[:j+3] + "***@" + u[i+1:]
+		}
+	}
+	return u
+}
+
+// TemplateName is the name ingestd installs its index template under.
+const TemplateName = "ingestd-authing-audit"
+
+// Template adapts the shipped index template to the index pattern or data
+// stream in use.
+func Template(base []byte, index, dataStream string) ([]byte, error) {
+	var t map[string]any
+	if err := json.Unmarshal(base, &t); err != nil {
+		return nil, fmt.Errorf("index template: %w", err)
+	}
+	if dataStream != "" {
+		t["index_patterns"] = []string{dataStream}
+		t["data_stream"] = map[string]any{}
+	} else {
+		ip, err := parseIndexPattern(index)
+		if err != nil {
+			return nil, err
+		}
+		t["index_patterns"] = []string{ip.Prefix() + "*"}
+	}
+	return json.Marshal(t)
+}
+
+// InstallTemplate puts the composable index template (PUT
+// _index_template/NAME). Installing the same template again changes
+// nothing, so it runs at every start.
+func InstallTemplate(ctx context.Context, t Transport, name string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, "/_index_template/"+name, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := t.Perform(req)
+	if err != nil {
+		return fmt.Errorf("install index template: %w", err)
+	}
+	defer res.Body.Close()
+	rb, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	if res.StatusCode/100 != 2 {
+		return fmt.Errorf("install index template: status %d: %s", res.StatusCode, rb)
+	}
+	return nil
+}
