@@ -3,7 +3,7 @@ GO ?= go
 SAMPLE_ARGS = --host logstash-ds-q4xg9 --geoip-db testdata/GeoLite2-City-Test.mmdb \
 	--directory testdata/directory.yaml --path-dir /var/log/authing-server
 
-.PHONY: all build run test lint fuzz bench golden
+.PHONY: all build run test unit lint fuzz bench golden engine-start engine-stop
 
 all: build
 
@@ -14,10 +14,15 @@ build:
 run:
 	$(GO) run ./cmd/ingestd replay $(SAMPLE_ARGS) testdata/audit.2021-09-22.log
 
-# Unit, golden, fuzz-corpus and real-data tests. Fetches the real GeoLite2
-# database into ~/.cache/ingestd (never into the repository).
+# Everything CI runs: unit, golden, fuzz-corpus, real GeoLite2 and real
+# engine tests. Fetches the GeoLite2 database and OpenSearch into
+# ~/.cache/ingestd (never into the repository) and starts/stops the engine.
 test:
-	INGESTD_GEOLITE2_CITY="$$(scripts/fetch-geolite.sh)" $(GO) test -count=1 -race ./...
+	scripts/test.sh
+
+# Unit tests only: no engine, no downloads.
+unit:
+	$(GO) test -count=1 ./...
 
 lint:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
@@ -34,3 +39,10 @@ fuzz:
 bench:
 	$(GO) test ./parser ./enrich -run XXX -bench . -benchtime 2s
 	scripts/bench-replay.sh
+
+# A local engine for --es http://127.0.0.1:9201 (OpenSearch from Maven Central).
+engine-start:
+	scripts/engine.sh start
+
+engine-stop:
+	scripts/engine.sh stop

@@ -224,8 +224,21 @@ func redactURL(u string) string {
 	return u
 }
 
-// TemplateName is the name ingestd installs its index template under.
-const TemplateName = "ingestd-authing-audit"
+// TemplateName returns the name of the index template for an index
+// pattern or data stream: "ingestd-" and the pattern's literal prefix
+// ("ingestd-authing-audit" by default), so that pipelines writing to
+// different indices keep separate templates.
+func TemplateName(index, dataStream string) string {
+	name := dataStream
+	if name == "" {
+		ip, err := parseIndexPattern(index)
+		if err != nil {
+			return "ingestd"
+		}
+		name = ip.Prefix()
+	}
+	return "ingestd-" + strings.Trim(name, "-_.")
+}
 
 // Template adapts the shipped index template to the index pattern or data
 // stream in use.

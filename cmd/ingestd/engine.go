@@ -96,7 +96,7 @@ func (f *engineFlags) open(ctx, hard context.Context, letters *sink.DeadLetters,
 		if err != nil {
 			return nil, err
 		}
-		if err := sink.InstallTemplate(ctx, tr, sink.TemplateName, body); err != nil {
+		if err := sink.InstallTemplate(ctx, tr, sink.TemplateName(f.index, f.dataStream), body); err != nil {
 			return nil, err
 		}
 	}

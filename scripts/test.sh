@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The project's test command (make test, .ci/run): unit, golden and fuzz-
+# corpus tests, the real GeoLite2 test, and the end-to-end tests against a
+# real OpenSearch engine (1 node, then 3 nodes for the node-loss test).
+# It installs what it needs into ~/.cache/ingestd and fails, never skips,
+# when the engine or the database cannot be had.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export INGESTD_GEOLITE2_CITY
+INGESTD_GEOLITE2_CITY="$(scripts/fetch-geolite.sh)"
+
+trap 'scripts/engine.sh stop >/dev/null 2>&1 || true' EXIT
+
+echo "== engine: 1 node"
+scripts/engine.sh start --nodes 1 >/dev/null
+INGESTD_ENGINE_URL="$(scripts/engine.sh url)" \
+  go test -count=1 -race -skip 'TestEngineNodeLoss' ./...
+
+echo "== engine: 3 nodes, node-loss test"
+scripts/engine.sh stop >/dev/null
+scripts/engine.sh start --nodes 3 >/dev/null
+INGESTD_ENGINE3_URLS="$(scripts/engine.sh urls | paste -sd, -)" \
+INGESTD_ENGINE_SCRIPT="$PWD/scripts/engine.sh" \
+  go test -count=1 -run 'TestEngineNodeLoss' ./e2e
