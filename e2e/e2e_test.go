@@ -262,3 +262,29 @@ func TestEngineNodeLoss(t *testing.T) {
 		t.Fatalf("engine holds %d documents after losing a node, want %d", got, n)
 	}
 }
+
+// TestEngineDataStream: --data-stream indexes into a data stream (op type
+// create); a second replay is absorbed as duplicates.
+func TestEngineDataStream(t *testing.T) {
+	base := strings.TrimRight(need(t, "INGESTD_ENGINE_URL"), "/")
+	const n = 2_000
+	file := generate(t, n, 9)
+	ds := strings.TrimSuffix(uniquePrefix("ds"), "-")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	args := []string{"replay", "--host", "e2e", "--no-geoip", "--dlq", filepath.Join(t.TempDir(), "dlq"), "--es", base, "--data-stream", ds, file}
+	ingestd(t, ctx, args...)
+	ingestd(t, ctx, args...)
+	if got := count(t, base, ds); got != n {
+		t.Fatalf("data stream holds %d documents, want %d", got, n)
+	}
+	var info struct {
+		DataStreams []struct {
+			Name string `json:"name"`
+		} `json:"data_streams"`
+	}
+	call(t, http.MethodGet, base+"/_data_stream/"+ds, nil, &info)
+	if len(info.DataStreams) != 1 {
+		t.Fatalf("%s is not a data stream: %+v", ds, info)
+	}
+}
