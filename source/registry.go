@@ -1,0 +1,269 @@
+package source
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// FileID identifies a file across renames: device, inode, and a
+// fingerprint of its first line, so that a reused inode or a file
+// truncated and rewritten is recognised as a different file.
+type FileID struct {
+	Dev         uint64 `json:"dev"`
+	Ino         uint64 `json:"ino"`
+	Fingerprint string `json:"fingerprint"` // sha256 of the first line, hex; "" while it has none
+}
+
+// maxFingerprint bounds the bytes hashed when the first line is longer.
+const maxFingerprint = 4096
+
+// Identify returns the identity of the open file f.
+func Identify(f *os.File) (FileID, int64, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return FileID{}, 0, err
+	}
+	id := FileID{}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		id.Dev, id.Ino = uint64(sys.Dev), uint64(sys.Ino)
+	}
+	buf := make([]byte, maxFingerprint)
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return FileID{}, 0, err
+	}
+	if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+		n = i + 1
+	} else if n < maxFingerprint {
+		return id, st.Size(), nil // no complete first line yet
+	}
+	sum := sha256.Sum256(buf[:n])
+	id.Fingerprint = hex.EncodeToString(sum[:16])
+	return id, st.Size(), nil
+}
+
+// Same reports whether a and b are the same file. A file without a
+// fingerprint yet matches on device and inode only.
+func (a FileID) Same(b FileID) bool {
+	if a.Dev != b.Dev || a.Ino != b.Ino {
+		return false
+	}
+	return a.Fingerprint == "" || b.Fingerprint == "" || a.Fingerprint == b.Fingerprint
+}
+
+// Entry is the registry's record of one file.
+type Entry struct {
+	FileID
+	Path    string    `json:"path"`
+	Offset  int64     `json:"offset"` // every line before it is indexed or dead-lettered
+	Line    int64     `json:"line"`   // number of the last line before Offset
+	Done    bool      `json:"done"`   // read to the end and superseded by a newer file
+	Updated time.Time `json:"updated"`
+}
+
+type registryFile struct {
+	Version  int     `json:"version"`
+	Files    []Entry `json:"files"`
+	Checksum string  `json:"checksum"` // sha256 of the JSON of Files
+}
+
+// Registry keeps one committed offset per file, persisted atomically.
+// Safe for concurrent use.
+type Registry struct {
+	path  string
+	log   *slog.Logger
+	mu    sync.Mutex
+	files map[FileID]*Entry
+	dirty bool
+}
+
+// ErrRegistryCorrupt is returned when neither the registry nor its backup
+// can be read: ingestd then refuses to start rather than guess.
+var ErrRegistryCorrupt = errors.New("registry corrupt")
+
+// OpenRegistry loads the registry at path. A missing file is an empty
+// registry; a corrupt or empty one is reported and its backup (path.bak)
+// used; if both are unusable, ErrRegistryCorrupt.
+func OpenRegistry(path string, log *slog.Logger) (*Registry, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	r := &Registry{path: path, log: log, files: map[FileID]*Entry{}}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	entries, err := readRegistry(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if _, berr := os.Stat(path + ".bak"); berr != nil {
+			return r, nil // first start
+		}
+	}
+	if err != nil {
+		log.Error("registry unreadable; using the previous good copy", "path", path, "err", err)
+		var berr error
+		entries, berr = readRegistry(path + ".bak")
+		if berr != nil {
+			return nil, fmt.Errorf("%w: %s: %v; backup: %v (move both away to start over from the configured start position)", ErrRegistryCorrupt, path, err, berr)
+		}
+	}
+	for i := range entries {
+		e := entries[i]
+		r.files[e.FileID] = &e
+	}
+	return r, nil
+}
+
+func readRegistry(path string) ([]Entry, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, errors.New("empty file")
+	}
+	var rf registryFile
+	if err := json.Unmarshal(b, &rf); err != nil {
+		return nil, err
+	}
+	if rf.Version != 1 {
+		return nil, fmt.Errorf("unknown version %d", rf.Version)
+	}
+	files, _ := json.Marshal(rf.Files)
+	if sum := sha256.Sum256(files); hex.EncodeToString(sum[:]) != rf.Checksum {
+		return nil, errors.New("checksum mismatch")
+	}
+	return rf.Files, nil
+}
+
+// Lookup returns the entry of the file with identity id.
+func (r *Registry) Lookup(id FileID) (Entry, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, e := range r.files {
+		if k.Same(id) {
+			return *e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// Set records an entry (replacing any entry of the same file).
+func (r *Registry) Set(e Entry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k := range r.files {
+		if k.Same(e.FileID) {
+			delete(r.files, k)
+		}
+	}
+	e.Updated = time.Now().UTC()
+	r.files[e.FileID] = &e
+	r.dirty = true
+}
+
+// Entries returns a copy of all entries, sorted by path.
+func (r *Registry) Entries() []Entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Entry, 0, len(r.files))
+	for _, e := range r.files {
+		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// Forget drops entries for which keep returns false.
+func (r *Registry) Forget(keep func(Entry) bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, e := range r.files {
+		if !keep(*e) {
+			delete(r.files, k)
+			r.dirty = true
+		}
+	}
+}
+
+// Save writes the registry if it changed: to a temporary file, fsync,
+// then the current file becomes the backup and the new one replaces it by
+// rename, and the directory is fsynced. Mode 0600.
+func (r *Registry) Save() error {
+	r.mu.Lock()
+	if !r.dirty {
+		r.mu.Unlock()
+		return nil
+	}
+	entries := make([]Entry, 0, len(r.files))
+	for _, e := range r.files {
+		entries = append(entries, *e)
+	}
+	r.dirty = false
+	r.mu.Unlock()
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
+	files, _ := json.Marshal(entries)
+	sum := sha256.Sum256(files)
+	b, err := json.MarshalIndent(registryFile{Version: 1, Files: entries, Checksum: hex.EncodeToString(sum[:])}, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(r.path, b); err != nil {
+		r.mu.Lock()
+		r.dirty = true
+		r.mu.Unlock()
+		return fmt.Errorf("registry: %w", err)
+	}
+	return nil
+}
+
+func writeAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	// Keep the current good copy as the backup, then replace.
+	if _, err := readRegistry(path); err == nil {
+		os.Remove(path + ".bak")
+		if err := os.Link(path, path+".bak"); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
