@@ -68,6 +68,6 @@ func newRootCmd(hard context.Context) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newReplayCmd(hard))
+	root.AddCommand(newReplayCmd(hard), newRunCmd(hard), newCheckConfigCmd())
 	return root
 }

@@ -18,57 +18,57 @@ import (
 )
 
 type enrichFlags struct {
-	geoipDB   string
-	noGeoIP   bool
-	dict      string
-	lang      string
-	host      string
-	directory string
-	cacheSize int
+	GeoIPDB   string `yaml:"geoip_db"`
+	NoGeoIP   bool   `yaml:"no_geoip"`
+	Dict      string `yaml:"dict"`
+	Lang      string `yaml:"lang"`
+	Host      string `yaml:"host"`
+	Directory string `yaml:"directory"`
+	CacheSize int    `yaml:"cache_size"`
 }
 
 func (f *enrichFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.geoipDB, "geoip-db", "", "MaxMind City database (default: first of "+strings.Join(enrich.DefaultGeoIPPaths, ", ")+")")
-	fl.BoolVar(&f.noGeoIP, "no-geoip", false, "do not add geoip blocks")
-	fl.StringVar(&f.dict, "dict", "", "dictionary file (YAML or JSON) laid over the --lang defaults")
-	fl.StringVar(&f.lang, "lang", "zh-CN", "display language of translated codes: "+strings.Join(enrich.Languages, ", "))
-	fl.StringVar(&f.host, "host", "", "value of the documents' host field (default: this machine's hostname)")
-	fl.StringVar(&f.directory, "directory", "", "directory file with userPools (id → name) and photos (userId → URL)")
-	fl.IntVar(&f.cacheSize, "cache-size", 100_000, "entries in each of the geoip and user-agent caches")
+	fl.StringVar(&f.GeoIPDB, "geoip-db", "", "MaxMind City database (default: first of "+strings.Join(enrich.DefaultGeoIPPaths, ", ")+")")
+	fl.BoolVar(&f.NoGeoIP, "no-geoip", false, "do not add geoip blocks")
+	fl.StringVar(&f.Dict, "dict", "", "dictionary file (YAML or JSON) laid over the --lang defaults")
+	fl.StringVar(&f.Lang, "lang", "zh-CN", "display language of translated codes: "+strings.Join(enrich.Languages, ", "))
+	fl.StringVar(&f.Host, "host", "", "value of the documents' host field (default: this machine's hostname)")
+	fl.StringVar(&f.Directory, "directory", "", "directory file with userPools (id → name) and photos (userId → URL)")
+	fl.IntVar(&f.CacheSize, "cache-size", 100_000, "entries in each of the geoip and user-agent caches")
 }
 
 // build opens the enrichers. The returned close function releases them.
 func (f *enrichFlags) build(log *slog.Logger) (*enrich.Enricher, func(), error) {
-	dict, err := enrich.LoadDictionary(f.lang, f.dict)
+	dict, err := enrich.LoadDictionary(f.Lang, f.Dict)
 	if err != nil {
 		return nil, nil, err
 	}
-	dir, err := enrich.LoadDirectory(f.directory)
+	dir, err := enrich.LoadDirectory(f.Directory)
 	if err != nil {
 		return nil, nil, err
 	}
-	host := f.host
+	host := f.Host
 	if host == "" {
 		if host, err = os.Hostname(); err != nil {
 			return nil, nil, fmt.Errorf("hostname: %w (set --host)", err)
 		}
 	}
-	ua, err := enrich.NewUserAgents(f.cacheSize)
+	ua, err := enrich.NewUserAgents(f.CacheSize)
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg := enrich.Config{UA: ua, Dict: dict, Directory: dir, Host: host}
 	closeFn := func() {}
-	if !f.noGeoIP {
-		path := f.geoipDB
+	if !f.NoGeoIP {
+		path := f.GeoIPDB
 		if path == "" {
 			path = enrich.FindGeoIPDatabase()
 		}
 		if path == "" {
 			log.Warn("no GeoIP database found; documents will have no geoip block", "searched", enrich.DefaultGeoIPPaths, "hint", "use --geoip-db PATH")
 		} else {
-			geo, err := enrich.OpenGeoIP(path, f.cacheSize)
+			geo, err := enrich.OpenGeoIP(path, f.CacheSize)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -149,7 +149,7 @@ read or the output failed; 2 on bad usage.`,
 			}
 			printSummary(cmd.ErrOrStderr(), &st, enr, letters, time.Since(start))
 			if bulk != nil {
-				printBulkSummary(cmd.ErrOrStderr(), &bulk.Stats)
+				printBulkSummary(cmd.ErrOrStderr(), &bulk.Stats, "replay")
 			}
 			if runErr != nil {
 				return &exitError{1, runErr}

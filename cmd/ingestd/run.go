@@ -1,0 +1,349 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ingestd/ingestd/enrich"
+	"github.com/ingestd/ingestd/pipeline"
+	"github.com/ingestd/ingestd/sink"
+	"github.com/ingestd/ingestd/source"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+)
+
+// daemonConfig is the YAML configuration of `ingestd run`
+// (deploy/ingestd.example.yaml). Unknown keys are errors.
+type daemonConfig struct {
+	Input struct {
+		Dir          string        `yaml:"dir"`
+		Pattern      string        `yaml:"pattern"`
+		StartAt      string        `yaml:"start_at"`
+		PollInterval time.Duration `yaml:"poll_interval"`
+		RotateGrace  time.Duration `yaml:"rotate_grace"`
+		Poll         bool          `yaml:"poll"`
+		MaxLine      int           `yaml:"max_line"`
+	} `yaml:"input"`
+	Registry struct {
+		Path          string        `yaml:"path"`
+		FlushInterval time.Duration `yaml:"flush_interval"`
+	} `yaml:"registry"`
+	Enrich     enrichFlags `yaml:"enrich"`
+	Output     engineFlags `yaml:"output"`
+	DeadLetter struct {
+		Path string `yaml:"path"`
+	} `yaml:"dead_letter"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	StatusInterval  time.Duration `yaml:"status_interval"`
+	Workers         int           `yaml:"workers"`
+}
+
+func defaultDaemonConfig() daemonConfig {
+	var c daemonConfig
+	c.Input.Dir = "/var/log/authing-server"
+	c.Input.Pattern = "audit.*.log"
+	c.Input.StartAt = "beginning"
+	c.Input.PollInterval = time.Second
+	c.Input.RotateGrace = 5 * time.Second
+	c.Input.MaxLine = source.DefaultMaxLine
+	c.Registry.Path = "/var/lib/ingestd/registry.json"
+	c.Registry.FlushInterval = time.Second
+	c.Enrich = enrichFlags{Lang: "zh-CN", CacheSize: 100_000}
+	c.Output = engineFlags{Flavor: sink.FlavorAuto, Index: sink.DefaultIndex, OpType: "index",
+		FlushBytes: 5 << 20, FlushDocs: 5000, FlushInterval: time.Second, MaxInFlight: 2, RequestTimeout: time.Minute}
+	c.DeadLetter.Path = "/var/lib/ingestd/dead-letters.ndjson"
+	c.ShutdownTimeout = 30 * time.Second
+	c.StatusInterval = 30 * time.Second
+	return c
+}
+
+// loadConfig reads path over the defaults; an empty path gives defaults.
+func loadConfig(path string) (daemonConfig, error) {
+	c := defaultDaemonConfig()
+	if path == "" {
+		return c, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// problems validates a configuration: one message per problem.
+func (c *daemonConfig) problems() []string {
+	var p []string
+	if st, err := os.Stat(c.Input.Dir); err != nil || !st.IsDir() {
+		p = append(p, fmt.Sprintf("input.dir: %s is not a readable directory", c.Input.Dir))
+	}
+	if _, err := filepath.Match(c.Input.Pattern, ""); err != nil || c.Input.Pattern == "" {
+		p = append(p, fmt.Sprintf("input.pattern: %q is not a valid glob", c.Input.Pattern))
+	}
+	if c.Input.StartAt != "beginning" && c.Input.StartAt != "end" {
+		p = append(p, fmt.Sprintf("input.start_at: %q: want beginning or end", c.Input.StartAt))
+	}
+	if c.Input.MaxLine < 1024 {
+		p = append(p, "input.max_line: must be at least 1024 bytes")
+	}
+	if c.Registry.Path == "" {
+		p = append(p, "registry.path: required")
+	} else if err := os.MkdirAll(filepath.Dir(c.Registry.Path), 0o700); err != nil {
+		p = append(p, fmt.Sprintf("registry.path: %v", err))
+	}
+	if c.DeadLetter.Path == "" {
+		p = append(p, "dead_letter.path: required")
+	}
+	if len(c.Output.URLs) == 0 {
+		p = append(p, "output.urls: at least one engine URL is required")
+	}
+	switch c.Output.Flavor {
+	case sink.FlavorAuto, sink.FlavorElasticsearch, sink.FlavorOpenSearch:
+	default:
+		p = append(p, fmt.Sprintf("output.engine: %q: want auto, elasticsearch or opensearch", c.Output.Flavor))
+	}
+	if c.Output.OpType != "index" && c.Output.OpType != "create" {
+		p = append(p, fmt.Sprintf("output.op_type: %q: want index or create", c.Output.OpType))
+	}
+	if _, err := sink.Template([]byte(`{}`), c.Output.Index, c.Output.DataStream); err != nil {
+		p = append(p, "output.index: "+err.Error())
+	}
+	for name, file := range map[string]string{"output.password_file": c.Output.PasswordFile, "output.api_key_file": c.Output.APIKeyFile, "output.ca_file": c.Output.CAFile} {
+		if file != "" {
+			if _, err := os.Stat(file); err != nil {
+				p = append(p, fmt.Sprintf("%s: %v", name, err))
+			}
+		}
+	}
+	if _, err := enrich.LoadDictionary(c.Enrich.Lang, c.Enrich.Dict); err != nil {
+		p = append(p, "enrich: "+err.Error())
+	}
+	if _, err := enrich.LoadDirectory(c.Enrich.Directory); err != nil {
+		p = append(p, "enrich.directory: "+err.Error())
+	}
+	if c.Enrich.GeoIPDB != "" && !c.Enrich.NoGeoIP {
+		if g, err := enrich.OpenGeoIP(c.Enrich.GeoIPDB, 1); err != nil {
+			p = append(p, "enrich.geoip_db: "+err.Error())
+		} else {
+			g.Close()
+		}
+	}
+	if c.ShutdownTimeout <= 0 {
+		p = append(p, "shutdown_timeout: must be positive")
+	}
+	return p
+}
+
+// applyFlags lays the flags the user set over the configuration.
+func applyFlags(fl *pflag.FlagSet, overlay func()) {
+	type set struct {
+		f     *pflag.Flag
+		val   string
+		slice []string
+	}
+	var changed []set
+	fl.Visit(func(f *pflag.Flag) {
+		s := set{f: f, val: f.Value.String()}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			s.slice = sv.GetSlice()
+		}
+		changed = append(changed, s)
+	})
+	overlay()
+	for _, s := range changed {
+		if sv, ok := s.f.Value.(pflag.SliceValue); ok {
+			sv.Replace(s.slice)
+		} else {
+			s.f.Value.Set(s.val)
+		}
+	}
+}
+
+func newRunCmd(hard context.Context) *cobra.Command {
+	var (
+		configPath string
+		c          = defaultDaemonConfig()
+	)
+	cmd := &cobra.Command{
+		Use:   "run --config ingestd.yaml",
+		Short: "Follow the live audit files and index every line exactly once in effect",
+		Long: `Run follows the dated audit files of a directory (oldest unfinished file first,
+then the current one), indexes every line into the engine and commits each
+file's offset to the registry only once the engine holds (or the dead-letter
+file has) every line before it. Flags override the configuration file.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var loadErr error
+			applyFlags(cmd.Flags(), func() {
+				var fileCfg daemonConfig
+				fileCfg, loadErr = loadConfig(configPath)
+				c = fileCfg
+			})
+			if loadErr != nil {
+				return &exitError{2, loadErr}
+			}
+			if p := c.problems(); len(p) > 0 {
+				return &exitError{2, fmt.Errorf("configuration:\n  %s", strings.Join(p, "\n  "))}
+			}
+			return runDaemon(cmd.Context(), hard, &c, cmd.ErrOrStderr())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&configPath, "config", "c", "", "YAML configuration file")
+	fl.StringVar(&c.Input.Dir, "dir", c.Input.Dir, "directory of the audit files")
+	fl.StringVar(&c.Input.Pattern, "pattern", c.Input.Pattern, "glob of the audit file names")
+	fl.StringVar(&c.Registry.Path, "registry", c.Registry.Path, "registry file (committed offsets)")
+	fl.StringVar(&c.DeadLetter.Path, "dlq", c.DeadLetter.Path, "dead-letter file")
+	fl.StringSliceVar(&c.Output.URLs, "es", nil, "engine URL(s)")
+	fl.StringVar(&c.Enrich.GeoIPDB, "geoip-db", "", "MaxMind City database")
+	fl.StringVar(&c.Enrich.Host, "host", "", "the documents' host field (default: hostname)")
+	fl.StringVar(&c.Output.Index, "index", c.Output.Index, "index name pattern")
+	fl.DurationVar(&c.Output.FlushInterval, "flush-interval", c.Output.FlushInterval, "bulk flush interval")
+	fl.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to finish in-flight work after SIGTERM")
+	return cmd
+}
+
+func newCheckConfigCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check-config FILE",
+		Short: "Check a configuration file: one clear message per problem",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := loadConfig(args[0])
+			if err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return &exitError{1, errors.New("configuration is invalid")}
+			}
+			if p := c.problems(); len(p) > 0 {
+				for _, m := range p {
+					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", args[0], m)
+				}
+				return &exitError{1, fmt.Errorf("%d problem(s)", len(p))}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: OK\n", args[0])
+			return nil
+		},
+	}
+}
+
+// runDaemon wires tailer → pipeline → bulk sink → registry.
+func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) error {
+	log := slog.Default()
+	reg, err := source.OpenRegistry(c.Registry.Path, log)
+	if err != nil {
+		return &exitError{1, err}
+	}
+	enr, closeEnr, err := c.Enrich.build(log)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	defer closeEnr()
+	letters := sink.NewDeadLetters(c.DeadLetter.Path)
+	defer letters.Close()
+
+	// The sink outlives the reading context by up to the shutdown timeout.
+	sinkCtx, cancelSink := context.WithCancel(hard)
+	defer cancelSink()
+	c.Output.OnAck = pipeline.Ack
+	bulk, err := c.Output.open(ctx, sinkCtx, letters, log)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return &exitError{1, err}
+	}
+	tailer, err := source.NewTailer(source.TailConfig{
+		Dir: c.Input.Dir, Pattern: c.Input.Pattern, Registry: reg, StartAtEnd: c.Input.StartAt == "end",
+		PollInterval: c.Input.PollInterval, RotateGrace: c.Input.RotateGrace, Poll: c.Input.Poll,
+		MaxLine: c.Input.MaxLine, Logger: log,
+	})
+	if err != nil {
+		return &exitError{2, err}
+	}
+
+	// Save the registry periodically, and report lag.
+	saveDone := make(chan struct{})
+	stopSave := make(chan struct{})
+	go func() {
+		defer close(saveDone)
+		t := time.NewTicker(c.Registry.FlushInterval)
+		defer t.Stop()
+		status := time.NewTicker(c.StatusInterval)
+		defer status.Stop()
+		for {
+			select {
+			case <-stopSave:
+				return
+			case <-t.C:
+				if err := reg.Save(); err != nil {
+					log.Error("registry not saved", "err", err)
+				}
+				letters.Sync()
+			case <-status.C:
+				logLag(log, tailer, bulk)
+			}
+		}
+	}()
+
+	var st pipeline.Stats
+	log.Info("following", "dir", c.Input.Dir, "pattern", c.Input.Pattern, "registry", c.Registry.Path)
+	runErr := pipeline.Tail(ctx, pipeline.Options{
+		Enricher: enr, Sink: bulk, DeadLetters: letters, MaxLine: c.Input.MaxLine, Logger: log, Workers: c.Workers,
+	}, tailer, nil, &st)
+
+	// Shutdown, in order: reading has stopped; flush in-flight batches
+	// (bounded by the shutdown timeout), then save the registry.
+	timer := time.AfterFunc(c.ShutdownTimeout, cancelSink)
+	closeErr := bulk.Close()
+	timer.Stop()
+	close(stopSave)
+	<-saveDone
+	if err := letters.Sync(); err != nil {
+		log.Error("dead-letter file", "err", err)
+	}
+	if err := reg.Save(); err != nil {
+		return &exitError{1, err}
+	}
+	fmt.Fprintf(stderr, "run: %d lines, %d documents, %d dead-lettered, %d blank\n",
+		st.Lines.Load(), st.Documents.Load(), st.DeadLetters.Load(), st.Blank.Load())
+	printBulkSummary(stderr, &bulk.Stats, "run")
+	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+		return &exitError{1, runErr}
+	}
+	if closeErr != nil && !errors.Is(closeErr, context.Canceled) {
+		return &exitError{1, closeErr}
+	}
+	return nil
+}
+
+// logLag reports how far behind the committed offsets are.
+func logLag(log *slog.Logger, t *source.Tailer, b *sink.Bulk) {
+	var behind int64
+	var newest int64
+	for _, f := range t.Files() {
+		off, ev := f.Committed()
+		if d := f.Size.Load() - off; d > 0 {
+			behind += d
+		}
+		newest = max(newest, ev)
+	}
+	secs := 0.0
+	if behind > 0 && newest > 0 {
+		secs = time.Since(time.UnixMilli(newest)).Seconds()
+	}
+	log.Info("status", "bytes_behind", behind, "seconds_behind", fmt.Sprintf("%.1f", secs),
+		"indexed", b.Stats.Indexed.Load(), "dead_lettered", b.Stats.DeadLettered.Load(), "retried", b.Stats.Retried.Load())
+}
