@@ -133,6 +133,7 @@ func (t *Tailer) next() (*os.File, *Tracked, bool, error) {
 	}
 	first := t.first
 	t.first = false
+	t.prune(paths)
 	for i, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
@@ -168,6 +169,28 @@ func (t *Tailer) next() (*os.File, *Tracked, bool, error) {
 		return f, tr, i == len(paths)-1, nil
 	}
 	return nil, nil, false, nil
+}
+
+// prune forgets registry entries of files that no longer exist (or whose
+// inode now holds another file), so the registry does not grow forever.
+func (t *Tailer) prune(paths []string) {
+	var live []FileID
+	for _, p := range paths {
+		if f, err := os.Open(p); err == nil {
+			if id, _, err := Identify(f); err == nil {
+				live = append(live, id)
+			}
+			f.Close()
+		}
+	}
+	t.cfg.Registry.Forget(func(e Entry) bool {
+		for _, id := range live {
+			if id.Same(e.FileID) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // read reads tr from its committed offset: to the end if it is not the
@@ -247,6 +270,7 @@ func (t *Tailer) follow(ctx context.Context, f *os.File, tr *Tracked, pos *posit
 	tick := time.NewTicker(t.cfg.PollInterval)
 	defer tick.Stop()
 	var newerSince time.Time
+	var buf []byte
 	for {
 		select {
 		case <-ctx.Done():
@@ -257,10 +281,31 @@ func (t *Tailer) follow(ctx context.Context, f *os.File, tr *Tracked, pos *posit
 				// nxadm/tail stopped (e.g. the file went away): finish
 				// from our own descriptor.
 				stopTail()
-				return t.drain(ctx, f, tr, pos, h, !t.stillCurrent(tr))
+				if t.stillCurrent(tr) {
+					return t.drain(ctx, f, tr, pos, h, false)
+				}
+				return t.drainUntilQuiet(ctx, f, tr, pos, h)
 			}
 			n := int64(len(l.Text)) + 1
-			ln := Line{Bytes: []byte(l.Text), Number: pos.line + 1, Offset: pos.offset, End: pos.offset + n, Complete: true}
+			// Check the line against our own descriptor at our offset:
+			// nxadm/tail silently reopens a truncated file, after which its
+			// lines are no longer at the offsets we track.
+			if cap(buf) < int(n) {
+				buf = make([]byte, n)
+			}
+			buf = buf[:n]
+			if _, err := f.ReadAt(buf, pos.offset); err != nil || string(buf[:n-1]) != l.Text || buf[n-1] != '\n' {
+				t.cfg.Logger.Info("file changed under the reader; reading it again", "file", tr.Path)
+				stopTail()
+				if err := h.Flush(); err != nil {
+					return err
+				}
+				if t.stillCurrent(tr) {
+					return nil // next() finds it again (truncated or rewritten)
+				}
+				return t.drainUntilQuiet(ctx, f, tr, pos, h)
+			}
+			ln := Line{Bytes: buf[:n-1], Number: pos.line + 1, Offset: pos.offset, End: pos.offset + n, Complete: true}
 			if t.cfg.MaxLine > 0 && len(l.Text) > t.maxLine() {
 				err = h.TooLong(tr, &LineTooLongError{Number: ln.Number, Offset: ln.Offset, End: ln.End, Head: ln.Bytes[:min(4096, len(ln.Bytes))]})
 			} else {
@@ -293,10 +338,10 @@ func (t *Tailer) follow(ctx context.Context, f *os.File, tr *Tracked, pos *posit
 				stopTail()
 				return nil // next() finds it again under its new identity
 			case replaced:
-				// Renamed away, deleted, or a newer file took over: drain
-				// our descriptor to the end, then move on.
+				// Renamed away or deleted: the writer may still append to
+				// it for a moment; drain our descriptor until it is quiet.
 				stopTail()
-				return t.drain(ctx, f, tr, pos, h, true)
+				return t.drainUntilQuiet(ctx, f, tr, pos, h)
 			case superseded:
 				if newerSince.IsZero() {
 					newerSince = time.Now()
@@ -306,6 +351,27 @@ func (t *Tailer) follow(ctx context.Context, f *os.File, tr *Tracked, pos *posit
 					return t.drain(ctx, f, tr, pos, h, true)
 				}
 			}
+		}
+	}
+}
+
+// drainUntilQuiet reads a renamed or deleted file through our descriptor
+// until it has not grown for RotateGrace, then finishes it.
+func (t *Tailer) drainUntilQuiet(ctx context.Context, f *os.File, tr *Tracked, pos *position, h Handler) error {
+	quietSince := time.Now()
+	for {
+		before := pos.offset
+		if err := t.drain(ctx, f, tr, pos, h, false); err != nil {
+			return err
+		}
+		if pos.offset != before {
+			quietSince = time.Now()
+		}
+		if time.Since(quietSince) >= t.cfg.RotateGrace || ctx.Err() != nil {
+			return t.drain(ctx, f, tr, pos, h, true)
+		}
+		if !sleep(ctx, t.cfg.PollInterval) {
+			return h.Flush()
 		}
 	}
 }
