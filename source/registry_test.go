@@ -1,0 +1,64 @@
+package source
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestRegistryRoundTripAndFallback(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "reg", "registry.json")
+	r, err := OpenRegistry(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e1 := Entry{FileID: FileID{Dev: 1, Ino: 2, Fingerprint: "aa"}, Path: "/x/audit.2021-09-22.log", Offset: 100, Line: 3}
+	r.Set(e1)
+	if err := r.Save(); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(path)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	e1.Offset = 200
+	r.Set(e1)
+	if err := r.Save(); err != nil { // the first save becomes the backup
+		t.Fatal(err)
+	}
+	load := func() (Entry, error) {
+		r, err := OpenRegistry(path, nil)
+		if err != nil {
+			return Entry{}, err
+		}
+		e, _ := r.Lookup(e1.FileID)
+		return e, nil
+	}
+	if e, err := load(); err != nil || e.Offset != 200 || e.Line != 3 {
+		t.Fatalf("reload: %+v %v", e, err)
+	}
+	for name, content := range map[string]string{"empty": "", "truncated": `{"version":1,"files":[{"dev"`, "checksum": `{"version":1,"files":[],"checksum":"00"}`} {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e, err := load()
+		if err != nil || e.Offset != 100 {
+			t.Errorf("%s registry: got %+v %v, want the backup's offset 100", name, e, err)
+		}
+	}
+	os.WriteFile(path+".bak", []byte("garbage"), 0o600)
+	if _, err := load(); !errors.Is(err, ErrRegistryCorrupt) {
+		t.Errorf("both copies corrupt: err = %v, want ErrRegistryCorrupt (never a silent restart)", err)
+	}
+}
+
+func TestFileIDSame(t *testing.T) {
+	a := FileID{Dev: 1, Ino: 2, Fingerprint: "aa"}
+	if !a.Same(FileID{Dev: 1, Ino: 2, Fingerprint: "aa"}) || !a.Same(FileID{Dev: 1, Ino: 2}) {
+		t.Error("same file not recognised")
+	}
+	if a.Same(FileID{Dev: 1, Ino: 2, Fingerprint: "bb"}) || a.Same(FileID{Dev: 1, Ino: 3, Fingerprint: "aa"}) {
+		t.Error("inode reuse or another inode taken for the same file")
+	}
+}
