@@ -43,6 +43,7 @@ type Stats struct {
 	Documents   atomic.Int64 // documents delivered to the sink
 	DeadLetters atomic.Int64 // lines dead-lettered (parse errors, over-long lines)
 	Blank       atomic.Int64 // empty lines, skipped
+	DiskBytes   atomic.Int64 // bytes read from disk (compressed size for archives)
 }
 
 // chunk is a run of raw lines from one file, copied out of the reader.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/ingestd/ingestd/source"
 )
@@ -21,7 +22,7 @@ func Replay(ctx context.Context, o Options, inputs []Input, st *Stats) error {
 			if in.DocPath == "" {
 				in.DocPath = in.Path
 			}
-			if err := ReadFile(ctx, f, in); err != nil {
+			if err := ReadFile(ctx, f, in, &st.DiskBytes); err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
@@ -41,8 +42,8 @@ func Replay(ctx context.Context, o Options, inputs []Input, st *Stats) error {
 
 // ReadFile feeds a whole file (plain or gzip), a final line without
 // newline included: the file is taken to be complete.
-func ReadFile(ctx context.Context, f *Feeder, in *Input) error {
-	file, err := source.Open(in.Path)
+func ReadFile(ctx context.Context, f *Feeder, in *Input, disk *atomic.Int64) error {
+	file, err := source.OpenCounting(in.Path, disk)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 )
 
 // File is an opened input: its decompressed content and what it is.
@@ -19,7 +20,23 @@ type File struct {
 }
 
 // Open opens path for reading, transparently decompressing gzip.
-func Open(path string) (*File, error) {
+func Open(path string) (*File, error) { return OpenCounting(path, nil) }
+
+// countingReader adds the bytes read from the file itself (compressed
+// bytes for an archive) to n, for progress reporting.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// OpenCounting is Open that also adds the bytes read from disk to n.
+func OpenCounting(path string, n *atomic.Int64) (*File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -33,7 +50,11 @@ func Open(path string) (*File, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s is a directory", path)
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
+	var raw io.Reader = f
+	if n != nil {
+		raw = countingReader{f, n}
+	}
+	br := bufio.NewReaderSize(raw, 64<<10)
 	in := &File{Reader: br, Path: path, Size: st.Size(), f: f}
 	magic, _ := br.Peek(2)
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {

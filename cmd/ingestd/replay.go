@@ -88,20 +88,42 @@ func newReplayCmd(hard context.Context) *cobra.Command {
 		pathDir string
 		workers int
 		maxLine int
+		jobs    int
+		from    string
+		to      string
+		pattern string
+		allowDL bool
 	)
 	cmd := &cobra.Command{
-		Use:   "replay [flags] FILE...",
+		Use:   "replay [flags] FILE|DIR|GLOB...",
 		Short: "Read audit files (plain or gzip) and write one enriched JSON document per line",
 		Long: `Replay reads archived or current audit files and writes one JSON document per
 line as NDJSON (stdout by default), or indexes it into Elasticsearch or
 OpenSearch with --es URL. Lines that cannot be parsed are written
 to the dead-letter file with file, line number and reason.
 
-Exit status: 0 when every input was read; 1 when an input could not be
-read or the output failed; 2 on bad usage.`,
+Arguments are files, directories (their files matching --pattern) and
+globs; gzip archives are recognised by their magic bytes.
+
+Exit status: 0 when every input was read and nothing was dead-lettered;
+1 when an input could not be read, the output failed, or lines were
+dead-lettered (unless --allow-dead-letters); 2 on bad usage.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log := slog.Default()
+			if err := errors.Join(checkDate("from", from), checkDate("to", to)); err != nil {
+				return &exitError{2, err}
+			}
+			files, skipped, err := expandInputs(args, pattern, from, to)
+			if err != nil {
+				return &exitError{2, err}
+			}
+			if skipped > 0 {
+				log.Info("files outside --from/--to (or without a date in their name) skipped", "count", skipped)
+			}
+			if len(files) == 0 {
+				return &exitError{2, errors.New("no input files")}
+			}
 			enr, closeEnr, err := ef.build(log)
 			if err != nil {
 				return &exitError{2, err}
@@ -132,15 +154,21 @@ read or the output failed; 2 on bad usage.`,
 				docs = sink.NewNDJSON(w, c)
 			}
 
-			inputs := make([]pipeline.Input, len(args))
-			for i, a := range args {
+			inputs := make([]pipeline.Input, len(files))
+			var total int64
+			for i, a := range files {
 				inputs[i] = pipeline.Input{Path: a, DocPath: docPath(a, pathDir)}
+				if st, err := os.Stat(a); err == nil {
+					total += st.Size()
+				}
 			}
 			var st pipeline.Stats
 			start := time.Now()
-			runErr := pipeline.Replay(cmd.Context(), pipeline.Options{
+			stopProgress := progress(cmd.Context(), cmd.ErrOrStderr(), total, &st, log)
+			runErr := replayParallel(cmd.Context(), pipeline.Options{
 				Enricher: enr, Sink: docs, DeadLetters: letters, Workers: workers, MaxLine: maxLine, Logger: log,
-			}, inputs, &st)
+			}, inputs, jobs, &st)
+			stopProgress()
 			if err := docs.Close(); err != nil && runErr == nil {
 				runErr = err
 			}
@@ -154,6 +182,13 @@ read or the output failed; 2 on bad usage.`,
 			if runErr != nil {
 				return &exitError{1, runErr}
 			}
+			dead := st.DeadLetters.Load()
+			if bulk != nil {
+				dead += bulk.Stats.DeadLettered.Load()
+			}
+			if dead > 0 && !allowDL {
+				return &exitError{1, fmt.Errorf("%d line(s) dead-lettered to %s (--allow-dead-letters to exit 0)", dead, letters.Path())}
+			}
 			return nil
 		},
 	}
@@ -165,6 +200,11 @@ read or the output failed; 2 on bad usage.`,
 	fl.StringVar(&pathDir, "path-dir", "", "record the documents' path as DIR/NAME (NAME without .gz), as the daemon on the log host would")
 	fl.IntVarP(&workers, "workers", "w", 0, "parse and enrich goroutines (default: number of CPUs)")
 	fl.IntVar(&maxLine, "max-line", 8<<20, "longest line in bytes; longer lines are dead-lettered")
+	fl.IntVarP(&jobs, "jobs", "j", 1, "files replayed in parallel")
+	fl.StringVar(&from, "from", "", "only files whose name's date is on or after YYYY-MM-DD")
+	fl.StringVar(&to, "to", "", "only files whose name's date is on or before YYYY-MM-DD")
+	fl.StringVar(&pattern, "pattern", "audit.*", "names of the files taken from a directory argument")
+	fl.BoolVar(&allowDL, "allow-dead-letters", false, "exit 0 even when lines were dead-lettered")
 	return cmd
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -103,8 +104,9 @@ var timeField = regexp.MustCompile(`"time":"[^"]*",`)
 func TestGoldenCases(t *testing.T) {
 	dlq := filepath.Join(t.TempDir(), "dlq.ndjson")
 	out, stderr, err := runCmd(t, replayArgs(dlq, td+"cases.log")...)
-	if err != nil {
-		t.Fatalf("replay: %v\n%s", err, stderr)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(err.Error(), "3 line(s) dead-lettered") {
+		t.Fatalf("replay: err = %v, want exit status 1 for the dead letters\n%s", err, stderr)
 	}
 	letters, err := os.ReadFile(dlq)
 	if err != nil {
@@ -180,7 +182,7 @@ func TestGzipInput(t *testing.T) {
 	dir := t.TempDir()
 	gz := filepath.Join(dir, "audit.2021-09-22.log") // no .gz suffix on purpose
 	writeGzip(t, gz, plain)
-	out, _, err := runCmd(t, replayArgs(filepath.Join(dir, "dlq"), gz)...)
+	out, _, err := runCmd(t, append(replayArgs(filepath.Join(dir, "dlq"), gz), "--allow-dead-letters")...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,5 +219,61 @@ func TestLangNone(t *testing.T) {
 		if doc[k] != want {
 			t.Errorf("%s = %v, want %s", k, doc[k], want)
 		}
+	}
+}
+
+// TestReplayDirsGlobsDatesJobs: directories and globs expand to files,
+// --from/--to select by the date in the name, -j replays files in
+// parallel, and every line arrives once.
+func TestReplayDirsGlobsDatesJobs(t *testing.T) {
+	dir := t.TempDir()
+	seed, err := os.ReadFile(td + "audit.2021-09-22.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := strings.TrimSpace(string(seed))
+	for _, day := range []string{"2021-09-20", "2021-09-21", "2021-09-22", "2021-09-23"} {
+		var b strings.Builder
+		for i := range 50 {
+			b.WriteString(strings.Replace(line, "logId=c72c118e", fmt.Sprintf("logId=%s-%03d", day, i), 1) + "\n")
+		}
+		name := filepath.Join(dir, "audit."+day+".log")
+		if day == "2021-09-21" {
+			writeGzip(t, name+".gz", []byte(b.String()))
+			continue
+		}
+		os.WriteFile(name, []byte(b.String()), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not an audit file\n"), 0o644)
+	dlq := filepath.Join(dir, "dlq")
+	tests := []struct {
+		args []string
+		want int
+	}{
+		{[]string{dir}, 200},
+		{[]string{dir, "-j", "3"}, 200},
+		{[]string{filepath.Join(dir, "audit.*.log")}, 150},
+		{[]string{dir, "--from", "2021-09-21", "--to", "2021-09-22"}, 100},
+		{[]string{dir, "--from", "2021-09-23", "-j", "2"}, 50},
+	}
+	for _, tt := range tests {
+		out, stderr, err := runCmd(t, append(replayArgs(dlq), tt.args...)...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", tt.args, err, stderr)
+		}
+		ids := map[string]bool{}
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			var d struct {
+				LogID string `json:"logId"`
+			}
+			json.Unmarshal([]byte(l), &d)
+			ids[d.LogID] = true
+		}
+		if len(ids) != tt.want || strings.Count(out, "\n") != tt.want {
+			t.Errorf("%v: %d documents (%d distinct), want %d", tt.args, strings.Count(out, "\n"), len(ids), tt.want)
+		}
+	}
+	if _, _, err := runCmd(t, append(replayArgs(dlq), dir, "--from", "22-09-2021")...); err == nil {
+		t.Error("bad --from accepted")
 	}
 }
