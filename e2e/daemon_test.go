@@ -375,3 +375,11 @@ func TestDaemonEngineDown(t *testing.T) {
 		t.Errorf("the outage was not reported:\n%s", lastLines(out, 20))
 	}
 }
+
+type osProcess = exec.Cmd
+
+func newDaemonCmd(cfg string) *exec.Cmd {
+	cmd := exec.Command(bin, "run", "--config", cfg)
+	cmd.Stderr = io.Discard
+	return cmd
+}

@@ -271,6 +271,10 @@ func (t *Tailer) follow(ctx context.Context, f *os.File, tr *Tracked, pos *posit
 	defer tick.Stop()
 	var newerSince time.Time
 	var buf []byte
+	idle := time.NewTimer(time.Hour)
+	idle.Stop()
+	defer idle.Stop()
+	armed := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -316,11 +320,15 @@ func (t *Tailer) follow(ctx context.Context, f *os.File, tr *Tracked, pos *posit
 				return err
 			}
 			pos.offset, pos.line = ln.End, ln.Number
-			if len(tl.Lines) == 0 {
-				if err := h.Flush(); err != nil {
-					stopTail()
-					return err
-				}
+			if !armed { // flush what is gathered once lines pause for a moment
+				idle.Reset(flushDelay)
+				armed = true
+			}
+		case <-idle.C:
+			armed = false
+			if err := h.Flush(); err != nil {
+				stopTail()
+				return err
 			}
 		case <-tick.C:
 			if err := h.Flush(); err != nil {
@@ -375,6 +383,9 @@ func (t *Tailer) drainUntilQuiet(ctx context.Context, f *os.File, tr *Tracked, p
 		}
 	}
 }
+
+// flushDelay bounds how long a line waits in a partly filled chunk.
+const flushDelay = 5 * time.Millisecond
 
 func (t *Tailer) maxLine() int {
 	if t.cfg.MaxLine <= 0 {
