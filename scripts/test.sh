@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (make test, .ci/run): unit, golden and fuzz-
 # corpus tests, the real GeoLite2 test, and the end-to-end tests against a
-# real OpenSearch engine (1 node, then 3 nodes for the node-loss test).
+# real OpenSearch engine (1 node, then 3 nodes for the node-loss test),
+# including the official Node SDK against `ingestd serve`.
 # It installs what it needs into ~/.cache/ingestd and fails, never skips,
 # when the engine or the database cannot be had.
 set -euo pipefail
@@ -9,6 +10,13 @@ cd "$(dirname "$0")/.."
 
 export INGESTD_GEOLITE2_CITY
 INGESTD_GEOLITE2_CITY="$(scripts/fetch-geolite.sh)"
+
+# The official Node SDK, driven unmodified against `ingestd serve`.
+export INGESTD_NODE_SDK_DIR="${INGESTD_CACHE:-$HOME/.cache/ingestd}/node-sdk"
+if [ ! -f "$INGESTD_NODE_SDK_DIR/node_modules/authing-js-sdk/package.json" ]; then
+  mkdir -p "$INGESTD_NODE_SDK_DIR"
+  npm install --prefix "$INGESTD_NODE_SDK_DIR" --silent --no-audit --no-fund authing-js-sdk@4.23.55
+fi
 
 trap 'scripts/engine.sh stop >/dev/null 2>&1 || true' EXIT
 

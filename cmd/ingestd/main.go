@@ -68,6 +68,6 @@ func newRootCmd(hard context.Context) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newReplayCmd(hard), newRunCmd(hard), newCheckConfigCmd())
+	root.AddCommand(newReplayCmd(hard), newRunCmd(hard), newCheckConfigCmd(), newServeCmd(), newTokenCmd(), newHashSecretCmd())
 	return root
 }

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ingestd/ingestd/query"
+	"github.com/ingestd/ingestd/sink"
+	"github.com/spf13/cobra"
+)
+
+func loadSigner(file string) (*query.Signer, error) {
+	if file != "" {
+		return query.LoadSigner(file)
+	}
+	if k := os.Getenv("INGESTD_SIGNING_KEY"); k != "" {
+		return query.NewSigner([]byte(k))
+	}
+	return nil, errors.New("no signing key: set INGESTD_SIGNING_KEY or --signing-key-file")
+}
+
+func newServeCmd() *cobra.Command {
+	var (
+		engine   engineFlags
+		listen   string
+		index    string
+		keyFile  string
+		pools    string
+		tokenTTL time.Duration
+		maxLimit int
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Answer GET /api/v2/analysis/audit (Authing's list_audit_logs) over the indexed documents",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := slog.Default()
+			signer, err := loadSigner(keyFile)
+			if err != nil {
+				return &exitError{2, err}
+			}
+			var p *query.Pools
+			if pools != "" {
+				if p, err = query.LoadPools(pools); err != nil {
+					return &exitError{2, err}
+				}
+			}
+			if len(engine.URLs) == 0 {
+				return &exitError{2, errors.New("--es is required")}
+			}
+			password, err := secret("INGESTD_ES_PASSWORD", engine.PasswordFile)
+			if err != nil {
+				return &exitError{2, err}
+			}
+			apiKey, err := secret("INGESTD_ES_API_KEY", engine.APIKeyFile)
+			if err != nil {
+				return &exitError{2, err}
+			}
+			tr, _, err := sink.Connect(cmd.Context(), sink.EngineConfig{URLs: engine.URLs, Flavor: engine.Flavor,
+				Username: engine.User, Password: password, APIKey: apiKey, CAFile: engine.CAFile,
+				CAFingerprint: engine.CAFingerprint, SkipVerify: engine.SkipVerify, Logger: log})
+			if err != nil {
+				return &exitError{1, err}
+			}
+			srv, err := query.New(query.Config{Transport: tr, Index: index, Signer: signer, Pools: p,
+				TokenTTL: tokenTTL, MaxLimit: maxLimit, Logger: log})
+			if err != nil {
+				return &exitError{2, err}
+			}
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return &exitError{1, err}
+			}
+			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+			log.Info("serving the audit API", "addr", ln.Addr().String(), "index", index, "token_exchange", p != nil)
+			go func() {
+				<-cmd.Context().Done()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				hs.Shutdown(ctx)
+			}()
+			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return &exitError{1, err}
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
+	fl.StringSliceVar(&engine.URLs, "es", nil, "engine URL(s)")
+	fl.StringVar(&engine.Flavor, "engine", sink.FlavorAuto, "auto, elasticsearch or opensearch")
+	fl.StringVar(&engine.User, "es-user", os.Getenv("INGESTD_ES_USER"), "basic-auth user")
+	fl.StringVar(&engine.PasswordFile, "es-password-file", "", "file holding the password (or env INGESTD_ES_PASSWORD)")
+	fl.StringVar(&engine.APIKeyFile, "es-api-key-file", "", "file holding an API key (or env INGESTD_ES_API_KEY)")
+	fl.StringVar(&engine.CAFile, "es-ca-file", "", "PEM CAs for the engine")
+	fl.StringVar(&engine.CAFingerprint, "es-ca-fingerprint", "", "pin the engine's certificate")
+	fl.BoolVar(&engine.SkipVerify, "es-tls-skip-verify", false, "do not verify the engine's certificate (unsafe)")
+	fl.StringVar(&index, "index", "authing-audit-*", "indices to search")
+	fl.StringVar(&keyFile, "signing-key-file", "", "HS256 key for tokens (or env INGESTD_SIGNING_KEY), at least 32 bytes")
+	fl.StringVar(&pools, "pools", "", "pools file (userPoolId: bcrypt of its secret) enabling POST /graphql/v2 accessToken")
+	fl.DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "lifetime of exchanged tokens")
+	fl.IntVar(&maxLimit, "max-limit", 100, "largest page size")
+	return cmd
+}
+
+func newTokenCmd() *cobra.Command {
+	var (
+		keyFile string
+		pools   []string
+		ttl     time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "token --pool ID [--pool ID…]",
+		Short: "Mint an access token for the audit API",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			signer, err := loadSigner(keyFile)
+			if err != nil {
+				return &exitError{2, err}
+			}
+			if len(pools) == 0 {
+				return &exitError{2, errors.New("--pool is required")}
+			}
+			tok, _, exp, err := signer.Mint(pools, ttl)
+			if err != nil {
+				return &exitError{1, err}
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), tok)
+			fmt.Fprintf(cmd.ErrOrStderr(), "token: pools %s, expires %s\n", strings.Join(pools, ","), exp.UTC().Format(time.RFC3339))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&keyFile, "signing-key-file", "", "HS256 key (or env INGESTD_SIGNING_KEY)")
+	cmd.Flags().StringSliceVar(&pools, "pool", nil, "user pool the token may read (repeatable)")
+	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "lifetime")
+	return cmd
+}
+
+func newHashSecretCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "hash-secret",
+		Short: "Read a pool secret on stdin and print the bcrypt hash to put in the pools file",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+			line = strings.TrimRight(line, "\r\n")
+			if line == "" {
+				return &exitError{2, fmt.Errorf("no secret on stdin: %v", err)}
+			}
+			h, err := query.HashSecret(line)
+			if err != nil {
+				return &exitError{1, err}
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), h)
+			return nil
+		},
+	}
+}

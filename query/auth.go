@@ -1,0 +1,141 @@
+package query
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
+	"go.yaml.in/yaml/v3"
+)
+
+// Claims are the claims of an ingestd access token.
+type Claims struct {
+	// UserPoolIDs are the pools whose logs the holder may read.
+	UserPoolIDs []string `json:"userPoolIds"`
+	jwt.RegisteredClaims
+}
+
+// Signer mints and verifies HS256 access tokens.
+type Signer struct {
+	key    []byte
+	skew   time.Duration
+	issuer string
+}
+
+// NewSigner returns a Signer for an HS256 secret of at least 32 bytes.
+func NewSigner(key []byte) (*Signer, error) {
+	if len(key) < 32 {
+		return nil, errors.New("signing key: want at least 32 bytes (e.g. openssl rand -base64 48)")
+	}
+	return &Signer{key: key, skew: 30 * time.Second, issuer: "ingestd"}, nil
+}
+
+// LoadSigner reads the key from a file (trailing newline ignored).
+func LoadSigner(path string) (*Signer, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return NewSigner(b)
+}
+
+// Mint returns a token for pools valid for ttl, and its iat and exp.
+func (s *Signer) Mint(pools []string, ttl time.Duration) (token string, iat, exp time.Time, err error) {
+	iat = time.Now().Truncate(time.Second)
+	exp = iat.Add(ttl)
+	c := Claims{UserPoolIDs: pools, RegisteredClaims: jwt.RegisteredClaims{
+		Issuer: s.issuer, IssuedAt: jwt.NewNumericDate(iat), ExpiresAt: jwt.NewNumericDate(exp),
+	}}
+	if len(pools) == 1 {
+		c.Subject = pools[0]
+	}
+	token, err = jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.key)
+	return token, iat, exp, err
+}
+
+// Verify checks the signature, algorithm, issuer and expiry (with a small
+// clock-skew allowance) and returns the claims.
+func (s *Signer) Verify(token string) (*Claims, error) {
+	var c Claims
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.key, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithLeeway(s.skew), jwt.WithIssuer(s.issuer),
+		jwt.WithExpirationRequired())
+	if err != nil {
+		return nil, err
+	}
+	if len(c.UserPoolIDs) == 0 {
+		return nil, errors.New("token names no user pool")
+	}
+	return &c, nil
+}
+
+// Pools holds the pools' secrets, hashed with bcrypt.
+type Pools struct {
+	hashes map[string][]byte
+}
+
+// poolsFile is the on-disk layout:
+//
+//	pools:
+//	  61384d3e302f1f75e69ce95a: $2a$10$…   # bcrypt of the pool secret
+type poolsFile struct {
+	Pools map[string]string `yaml:"pools"`
+}
+
+// LoadPools reads a pools file.
+func LoadPools(path string) (*Pools, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("pools: %w", err)
+	}
+	var f poolsFile
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("pools %s: %w", path, err)
+	}
+	p := &Pools{hashes: map[string][]byte{}}
+	for id, h := range f.Pools {
+		if _, err := bcrypt.Cost([]byte(h)); err != nil {
+			return nil, fmt.Errorf("pools %s: pool %s: not a bcrypt hash (use ingestd hash-secret)", path, id)
+		}
+		p.hashes[id] = []byte(h)
+	}
+	return p, nil
+}
+
+// HashSecret returns the bcrypt hash to store for a pool secret.
+func HashSecret(secret string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(secret), bcrypt.DefaultCost)
+	return string(h), err
+}
+
+// Check reports whether secret is the pool's. bcrypt compares in constant
+// time; an unknown pool costs the same as a known one.
+func (p *Pools) Check(pool, secret string) bool {
+	h, ok := p.hashes[pool]
+	if !ok {
+		h = dummyHash
+	}
+	return bcrypt.CompareHashAndPassword(h, []byte(secret)) == nil && ok
+}
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("ingestd-unknown-pool"), bcrypt.DefaultCost)
+
+// narrow returns the pools a request may read: those of the token,
+// restricted to the x-authing-userpool-id header when given. ok is false
+// when the header names a pool the token does not allow.
+func narrow(allowed []string, header string) ([]string, bool) {
+	if header == "" {
+		return allowed, true
+	}
+	if slices.Contains(allowed, header) {
+		return []string{header}, true
+	}
+	return nil, false
+}

@@ -1,0 +1,316 @@
+package query
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Transport performs requests against the search engine (the clients of
+// sink.Connect satisfy it).
+type Transport interface {
+	Perform(*http.Request) (*http.Response, error)
+}
+
+// Config configures a Server.
+type Config struct {
+	Transport Transport
+	Index     string // indices to search, e.g. "authing-audit-*"
+	Signer    *Signer
+	Pools     *Pools        // for the GraphQL token exchange; nil disables it
+	TokenTTL  time.Duration // lifetime of exchanged tokens; default 24h
+	MaxLimit  int           // largest page size; default 100
+	Logger    *slog.Logger
+}
+
+// maxWindow is the engines' default index.max_result_window.
+const maxWindow = 10_000
+
+// Server answers Authing's audit-log API over the indexed documents.
+type Server struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New returns the API server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Transport == nil || cfg.Signer == nil {
+		return nil, errors.New("query: transport and signer are required")
+	}
+	if cfg.Index == "" {
+		cfg.Index = "authing-audit-*"
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = 24 * time.Hour
+	}
+	if cfg.MaxLimit <= 0 {
+		cfg.MaxLimit = 100
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /api/v2/analysis/audit", s.list)
+	s.mux.HandleFunc("GET /api/v2/analysis/user-action", s.list)
+	if cfg.Pools != nil {
+		g, err := newGraphQL(s)
+		if err != nil {
+			return nil, err
+		}
+		s.mux.Handle("POST /graphql/v2", g)
+	}
+	return s, nil
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.cfg.Logger.Error("request panicked", "path", r.URL.Path, "panic", v)
+			writeError(w, http.StatusInternalServerError, "internal error")
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+// apiError is an error with its HTTP status.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func bad(format string, a ...any) error {
+	return &apiError{http.StatusBadRequest, fmt.Sprintf(format, a...)}
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"code": status, "message": msg})
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	pools, err := s.authorize(r)
+	if err == nil {
+		var q *search
+		if q, err = parseQuery(r.URL.Query(), s.cfg.MaxLimit); err == nil {
+			q.pools = pools
+			var total int
+			var docs []json.RawMessage
+			if total, docs, err = s.search(r.Context(), q); err == nil {
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				json.NewEncoder(w).Encode(map[string]any{"message": "", "code": 200,
+					"data": map[string]any{"totalCount": total, "list": docs}})
+				return
+			}
+		}
+	}
+	var ae *apiError
+	if errors.As(err, &ae) {
+		writeError(w, ae.status, ae.msg)
+		return
+	}
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
+
+// authorize returns the pools the caller may read.
+func (s *Server) authorize(r *http.Request) ([]string, error) {
+	h := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		return nil, &apiError{http.StatusUnauthorized, "missing bearer token"}
+	}
+	c, err := s.cfg.Signer.Verify(strings.TrimSpace(token))
+	if err != nil {
+		return nil, &apiError{http.StatusUnauthorized, "invalid or expired token"}
+	}
+	pools, ok := narrow(c.UserPoolIDs, r.Header.Get("x-authing-userpool-id"))
+	if !ok {
+		return nil, &apiError{http.StatusForbidden, "the token does not allow this user pool"}
+	}
+	return pools, nil
+}
+
+// search is a parsed request.
+type search struct {
+	pools, eventTypes, userIDs, appIDs []string
+	clientIP                           string
+	start, end                         *time.Time
+	page, limit                        int
+}
+
+// values returns the values of a parameter given as k=a&k=b, k[]=a&k[]=b
+// or k=a,b, under any of names.
+func values(q url.Values, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		for _, key := range []string{n, n + "[]"} {
+			for _, v := range q[key] {
+				for _, part := range strings.Split(v, ",") {
+					if part = strings.TrimSpace(part); part != "" {
+						out = append(out, part)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func parseQuery(q url.Values, maxLimit int) (*search, error) {
+	s := &search{page: 1, limit: 10}
+	var err error
+	if s.page, err = intParam(q, "page", 1, 1, 1<<30); err != nil {
+		return nil, err
+	}
+	if s.limit, err = intParam(q, "limit", 10, 1, maxLimit); err != nil {
+		return nil, err
+	}
+	if (s.page-1)*s.limit+s.limit > maxWindow {
+		return nil, bad("page %d with limit %d is beyond the first %d results; narrow the filters (start, end)", s.page, s.limit, maxWindow)
+	}
+	if ips := values(q, "clientip", "clientIp", "client_ip"); len(ips) > 0 {
+		if _, err := netip.ParseAddr(ips[0]); err != nil || len(ips) > 1 {
+			return nil, bad("clientip: %q is not an IP address", strings.Join(ips, ","))
+		}
+		s.clientIP = ips[0]
+	}
+	s.eventTypes = values(q, "operation_name", "operation_names", "eventType")
+	for _, v := range values(q, "operator_arn", "user_ids", "userId") {
+		s.userIDs = append(s.userIDs, userFromARN(v))
+	}
+	s.appIDs = values(q, "app_id", "app_ids", "appId")
+	if s.start, err = timeParam(q, "start"); err != nil {
+		return nil, err
+	}
+	if s.end, err = timeParam(q, "end"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// userFromARN accepts arn:cn:authing:user:<id>, arn:cn:authing:<pool>:user:<id>
+// or a bare id.
+func userFromARN(v string) string {
+	if strings.HasPrefix(v, "arn:") {
+		if i := strings.LastIndex(v, ":user:"); i >= 0 {
+			return v[i+len(":user:"):]
+		}
+	}
+	return v
+}
+
+func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, bad("%s: %q: want an integer from %d to %d", name, v, lo, hi)
+	}
+	return n, nil
+}
+
+// timeParam reads epoch milliseconds or ISO-8601.
+func timeParam(q url.Values, name string) (*time.Time, error) {
+	v := q.Get(name)
+	if v == "" {
+		return nil, nil
+	}
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+		t := time.UnixMilli(ms).UTC()
+		return &t, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z0700", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return &t, nil
+		}
+	}
+	return nil, bad("%s: %q: want epoch milliseconds or ISO-8601", name, v)
+}
+
+// body builds the engine query: structured term filters only, never a
+// query string.
+func (q *search) body() ([]byte, error) {
+	filter := []any{map[string]any{"terms": map[string]any{"userPoolId": q.pools}}}
+	term := func(field string, vals []string) {
+		if len(vals) > 0 {
+			filter = append(filter, map[string]any{"terms": map[string]any{field: vals}})
+		}
+	}
+	term("codes.eventType", q.eventTypes)
+	term("userId", q.userIDs)
+	term("appId", q.appIDs)
+	if q.clientIP != "" {
+		term("clientIp", []string{q.clientIP})
+	}
+	if q.start != nil || q.end != nil {
+		rng := map[string]any{"format": "strict_date_optional_time"}
+		if q.start != nil {
+			rng["gte"] = q.start.UTC().Format(time.RFC3339Nano)
+		}
+		if q.end != nil {
+			rng["lte"] = q.end.UTC().Format(time.RFC3339Nano)
+		}
+		filter = append(filter, map[string]any{"range": map[string]any{"@timestamp": rng}})
+	}
+	return json.Marshal(map[string]any{
+		"from": (q.page - 1) * q.limit, "size": q.limit, "track_total_hits": true,
+		"query": map[string]any{"bool": map[string]any{"filter": filter}},
+		"sort":  []any{map[string]any{"@timestamp": "desc"}, map[string]any{"logId": "desc"}},
+	})
+}
+
+func (s *Server) search(ctx context.Context, q *search) (int, []json.RawMessage, error) {
+	body, err := q.body()
+	if err != nil {
+		return 0, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/"+s.cfg.Index+"/_search?ignore_unavailable=true&allow_no_indices=true", bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	unavailable := &apiError{http.StatusServiceUnavailable, "search engine unavailable"}
+	res, err := s.cfg.Transport.Perform(req)
+	if err != nil {
+		s.cfg.Logger.Warn("search failed", "err", err)
+		return 0, nil, unavailable
+	}
+	defer res.Body.Close()
+	rb, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode/100 != 2 {
+		s.cfg.Logger.Warn("search failed", "status", res.StatusCode, "body", string(rb[:min(len(rb), 512)]))
+		return 0, nil, unavailable
+	}
+	var sr struct {
+		Hits struct {
+			Total struct {
+				Value int `json:"value"`
+			} `json:"total"`
+			Hits []struct {
+				Source json.RawMessage `json:"_source"`
+			} `json:"hits"`
+		} `json:"hits"`
+	}
+	if err := json.Unmarshal(rb, &sr); err != nil {
+		return 0, nil, unavailable
+	}
+	docs := make([]json.RawMessage, 0, len(sr.Hits.Hits))
+	for _, h := range sr.Hits.Hits {
+		docs = append(docs, h.Source)
+	}
+	return sr.Hits.Total.Value, docs, nil
+}
