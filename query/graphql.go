@@ -1,8 +1,8 @@
 package query
 
 import (
-	"errors"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/graphql-go/graphql"
