@@ -2,7 +2,7 @@
 # The project's test command (make test, .ci/run): unit, golden and fuzz-
 # corpus tests, the real GeoLite2 test, and the end-to-end tests against a
 # real OpenSearch engine (1 node, then 3 nodes for the node-loss test),
-# including the official Node SDK against `ingestd serve`.
+# including the official Node and Python SDKs against `ingestd serve`.
 # It installs what it needs into ~/.cache/ingestd and fails, never skips,
 # when the engine or the database cannot be had.
 set -euo pipefail
@@ -16,6 +16,13 @@ export INGESTD_NODE_SDK_DIR="${INGESTD_CACHE:-$HOME/.cache/ingestd}/node-sdk"
 if [ ! -f "$INGESTD_NODE_SDK_DIR/node_modules/authing-js-sdk/package.json" ]; then
   mkdir -p "$INGESTD_NODE_SDK_DIR"
   npm install --prefix "$INGESTD_NODE_SDK_DIR" --silent --no-audit --no-fund authing-js-sdk@4.23.55
+fi
+# The official Python SDK (PyPI authing 4.x), in a virtualenv of its own.
+py_sdk="${INGESTD_CACHE:-$HOME/.cache/ingestd}/py-sdk"
+export INGESTD_PY_SDK_PYTHON="$py_sdk/bin/python"
+if ! "$INGESTD_PY_SDK_PYTHON" -c 'import authing' 2>/dev/null; then
+  python3 -m venv "$py_sdk"
+  "$py_sdk/bin/pip" install --quiet --disable-pip-version-check 'authing==4.5.18'
 fi
 
 trap 'scripts/engine.sh stop >/dev/null 2>&1 || true' EXIT
