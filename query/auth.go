@@ -1,6 +1,10 @@
 package query
 
 import (
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -19,26 +23,54 @@ type Claims struct {
 	jwt.RegisteredClaims
 }
 
-// Signer mints and verifies HS256 access tokens.
+// Signer mints and verifies access tokens: HS256 with a shared secret, or
+// EdDSA (Ed25519) or RS256 with a private key.
 type Signer struct {
-	key    []byte
+	method jwt.SigningMethod
+	sign   any // []byte, ed25519.PrivateKey or *rsa.PrivateKey
+	verify any // []byte, ed25519.PublicKey or *rsa.PublicKey
 	skew   time.Duration
 	issuer string
 }
 
-// NewSigner returns a Signer for an HS256 secret of at least 32 bytes.
+// NewSigner returns an HS256 Signer for a secret of at least 32 bytes.
 func NewSigner(key []byte) (*Signer, error) {
 	if len(key) < 32 {
 		return nil, errors.New("signing key: want at least 32 bytes (e.g. openssl rand -base64 48)")
 	}
-	return &Signer{key: key, skew: 30 * time.Second, issuer: "ingestd"}, nil
+	return &Signer{method: jwt.SigningMethodHS256, sign: key, verify: key, skew: 30 * time.Second, issuer: "ingestd"}, nil
 }
 
-// LoadSigner reads the key from a file (trailing newline ignored).
+// LoadSigner reads a key file: a PEM private key (PKCS#8 Ed25519 → EdDSA,
+// RSA → RS256), or else an HS256 secret (trailing newline ignored).
 func LoadSigner(path string) (*Signer, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	if blk, _ := pem.Decode(b); blk != nil {
+		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+		if err != nil {
+			if rk, rerr := x509.ParsePKCS1PrivateKey(blk.Bytes); rerr == nil {
+				k, err = rk, nil
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("signing key %s: %w", path, err)
+		}
+		s := &Signer{skew: 30 * time.Second, issuer: "ingestd", sign: k}
+		switch k := k.(type) {
+		case ed25519.PrivateKey:
+			s.method, s.verify = jwt.SigningMethodEdDSA, k.Public()
+		case *rsa.PrivateKey:
+			if k.N.BitLen() < 2048 {
+				return nil, fmt.Errorf("signing key %s: RSA keys must have at least 2048 bits", path)
+			}
+			s.method, s.verify = jwt.SigningMethodRS256, &k.PublicKey
+		default:
+			return nil, fmt.Errorf("signing key %s: %T is not supported (Ed25519 or RSA)", path, k)
+		}
+		return s, nil
 	}
 	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
 		b = b[:len(b)-1]
@@ -56,7 +88,7 @@ func (s *Signer) Mint(pools []string, ttl time.Duration) (token string, iat, exp
 	if len(pools) == 1 {
 		c.Subject = pools[0]
 	}
-	token, err = jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.key)
+	token, err = jwt.NewWithClaims(s.method, c).SignedString(s.sign)
 	return token, iat, exp, err
 }
 
@@ -64,8 +96,8 @@ func (s *Signer) Mint(pools []string, ttl time.Duration) (token string, iat, exp
 // clock-skew allowance) and returns the claims.
 func (s *Signer) Verify(token string) (*Claims, error) {
 	var c Claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.key, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithLeeway(s.skew), jwt.WithIssuer(s.issuer),
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.verify, nil },
+		jwt.WithValidMethods([]string{s.method.Alg()}), jwt.WithLeeway(s.skew), jwt.WithIssuer(s.issuer),
 		jwt.WithExpirationRequired())
 	if err != nil {
 		return nil, err

@@ -1,6 +1,11 @@
 package query
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"encoding/json"
 	"errors"
 	"io"
@@ -184,3 +189,33 @@ func TestGraphQLTokenExchange(t *testing.T) {
 }
 
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+func TestKeyPairSigners(t *testing.T) {
+	dir := t.TempDir()
+	_, edKey, _ := ed25519.GenerateKey(nil)
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	for name, k := range map[string]any{"EdDSA": edKey, "RS256": rsaKey} {
+		der, _ := x509.MarshalPKCS8PrivateKey(k)
+		path := filepath.Join(dir, name+".pem")
+		os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+		s, err := LoadSigner(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, _, _ := s.Mint([]string{"p"}, time.Hour)
+		if _, err := s.Verify(tok); err != nil || s.method.Alg() != name {
+			t.Errorf("%s: %v (alg %s)", name, err, s.method.Alg())
+		}
+		// A token of another algorithm (HS256 with any key) is refused.
+		hs, _ := NewSigner(testKey)
+		forged, _, _, _ := hs.Mint([]string{"p"}, time.Hour)
+		if _, err := s.Verify(forged); err == nil {
+			t.Errorf("%s signer accepted an HS256 token", name)
+		}
+	}
+	hsPath := filepath.Join(dir, "hs.key")
+	os.WriteFile(hsPath, append(testKey, '\n'), 0o600)
+	if s, err := LoadSigner(hsPath); err != nil || s.method.Alg() != "HS256" {
+		t.Errorf("HS256 file: %v", err)
+	}
+}

@@ -104,7 +104,7 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&engine.CAFingerprint, "es-ca-fingerprint", "", "pin the engine's certificate")
 	fl.BoolVar(&engine.SkipVerify, "es-tls-skip-verify", false, "do not verify the engine's certificate (unsafe)")
 	fl.StringVar(&index, "index", "authing-audit-*", "indices to search")
-	fl.StringVar(&keyFile, "signing-key-file", "", "HS256 key for tokens (or env INGESTD_SIGNING_KEY), at least 32 bytes")
+	fl.StringVar(&keyFile, "signing-key-file", "", "token key: a PEM Ed25519 (EdDSA) or RSA (RS256) private key, or an HS256 secret of at least 32 bytes (or env INGESTD_SIGNING_KEY, HS256)")
 	fl.StringVar(&pools, "pools", "", "pools file (userPoolId: bcrypt of its secret) enabling POST /graphql/v2 accessToken")
 	fl.DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "lifetime of exchanged tokens")
 	fl.IntVar(&maxLimit, "max-limit", 100, "largest page size")
@@ -138,7 +138,7 @@ func newTokenCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&keyFile, "signing-key-file", "", "HS256 key (or env INGESTD_SIGNING_KEY)")
+	cmd.Flags().StringVar(&keyFile, "signing-key-file", "", "token key file, as for serve (or env INGESTD_SIGNING_KEY)")
 	cmd.Flags().StringSliceVar(&pools, "pool", nil, "user pool the token may read (repeatable)")
 	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "lifetime")
 	return cmd
