@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -128,16 +129,11 @@ func httpTransport(cfg EngineConfig) (*http.Transport, error) {
 			return nil, errors.New("engine CA fingerprint: want 64 hex digits (SHA-256), colons allowed")
 		}
 		if cfg.CAFile == "" {
-			tc.InsecureSkipVerify = true // the pin below is the verification
+			// Go's verification needs the CA in advance; we only know its
+			// fingerprint, so pinVerifier does the chain and host checks.
+			tc.InsecureSkipVerify = true
 		}
-		tc.VerifyConnection = func(cs tls.ConnectionState) error {
-			for _, c := range cs.PeerCertificates {
-				if sum := sha256.Sum256(c.Raw); bytes.Equal(sum[:], want) {
-					return nil
-				}
-			}
-			return errors.New("engine certificate does not match the configured fingerprint")
-		}
+		tc.VerifyConnection = pinVerifier(want, cfg.CAFile != "" && !cfg.SkipVerify, urlHosts(cfg.URLs))
 	}
 	if cfg.SkipVerify {
 		tc.InsecureSkipVerify = true
@@ -152,6 +148,78 @@ func httpTransport(cfg EngineConfig) (*http.Transport, error) {
 		IdleConnTimeout:       90 * time.Second,
 		ResponseHeaderTimeout: 0, // bounded per request by the sink's context
 	}, nil
+}
+
+// pinVerifier accepts a connection only if a certificate whose SHA-256 is
+// want anchors it. When Go already verified the chain (a CA file is set),
+// the pin must be part of a verified chain. Otherwise the server's leaf must
+// either be the pinned certificate itself, or chain up to the pinned
+// certificate through the certificates the server sent and be valid for the
+// host being dialled. Merely containing the pinned (public) CA certificate
+// somewhere in the presented list is not enough: anyone can send it.
+func pinVerifier(want []byte, chainVerified bool, hosts []string) func(tls.ConnectionState) error {
+	matches := func(c *x509.Certificate) bool {
+		sum := sha256.Sum256(c.Raw)
+		return bytes.Equal(sum[:], want)
+	}
+	return func(cs tls.ConnectionState) error {
+		if chainVerified {
+			for _, chain := range cs.VerifiedChains {
+				for _, c := range chain {
+					if matches(c) {
+						return nil
+					}
+				}
+			}
+			return errors.New("engine certificate chain does not contain the configured fingerprint")
+		}
+		if len(cs.PeerCertificates) == 0 {
+			return errors.New("engine presented no certificate")
+		}
+		leaf := cs.PeerCertificates[0]
+		if matches(leaf) {
+			return nil // the pinned certificate is the server's own
+		}
+		roots, inter := x509.NewCertPool(), x509.NewCertPool()
+		found := false
+		for _, c := range cs.PeerCertificates[1:] {
+			if matches(c) {
+				roots.AddCert(c)
+				found = true
+			} else {
+				inter.AddCert(c)
+			}
+		}
+		if !found {
+			return errors.New("engine certificate does not match the configured fingerprint")
+		}
+		// The SNI name is empty when the URL holds an IP address; then the
+		// leaf must be valid for one of the configured hosts.
+		names := hosts
+		if cs.ServerName != "" {
+			names = []string{cs.ServerName}
+		}
+		var lastErr error = errors.New("no host to verify the certificate for")
+		for _, name := range names {
+			_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: name})
+			if err == nil {
+				return nil
+			}
+			lastErr = err
+		}
+		return fmt.Errorf("engine certificate not issued by the pinned CA for this host: %w", lastErr)
+	}
+}
+
+// urlHosts returns the host names of the engine URLs.
+func urlHosts(urls []string) []string {
+	var hosts []string
+	for _, u := range urls {
+		if p, err := url.Parse(u); err == nil && p.Hostname() != "" {
+			hosts = append(hosts, p.Hostname())
+		}
+	}
+	return hosts
 }
 
 // detect asks GET / which engine answers.
