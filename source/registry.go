@@ -200,7 +200,14 @@ func (r *Registry) Forget(keep func(Entry) bool) {
 // Save writes the registry if it changed: to a temporary file, fsync,
 // then the current file becomes the backup and the new one replaces it by
 // rename, and the directory is fsynced. Mode 0600.
-func (r *Registry) Save() error {
+func (r *Registry) Save() error { return r.SaveAfter(nil) }
+
+// SaveAfter is Save with a barrier: the offsets are taken first, then
+// before runs (typically: fsync the dead-letter file, so that every
+// dead-lettered line the offsets cover is on disk), and only if it succeeds
+// are they written. When before fails nothing is written and the error is
+// returned; the next call retries.
+func (r *Registry) SaveAfter(before func() error) error {
 	r.mu.Lock()
 	if !r.dirty {
 		r.mu.Unlock()
@@ -212,6 +219,14 @@ func (r *Registry) Save() error {
 	}
 	r.dirty = false
 	r.mu.Unlock()
+	if before != nil {
+		if err := before(); err != nil {
+			r.mu.Lock()
+			r.dirty = true
+			r.mu.Unlock()
+			return fmt.Errorf("registry not saved: %w", err)
+		}
+	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
 	files, _ := json.Marshal(entries)
 	sum := sha256.Sum256(files)

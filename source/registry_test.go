@@ -62,3 +62,45 @@ func TestFileIDSame(t *testing.T) {
 		t.Error("inode reuse or another inode taken for the same file")
 	}
 }
+
+// TestRegistrySaveAfterBarrier: offsets are taken before the barrier (the
+// dead-letter fsync) runs, and written only when it succeeds, so a committed
+// offset never covers a dead letter that is not yet on disk.
+func TestRegistrySaveAfterBarrier(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registry.json")
+	r, err := OpenRegistry(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := Entry{FileID: FileID{Dev: 1, Ino: 2, Fingerprint: "aa"}, Path: "/x/audit.2021-09-22.log", Offset: 100}
+	r.Set(e)
+	if err := r.SaveAfter(func() error { return errors.New("disk full") }); err == nil {
+		t.Fatal("SaveAfter reported success although the barrier failed")
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("registry written although the barrier failed: %v", err)
+	}
+	// An ack arriving while the barrier runs is not part of this save.
+	err = r.SaveAfter(func() error {
+		e.Offset = 300
+		r.Set(e)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := OpenRegistry(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r2.Lookup(e.FileID); got.Offset != 100 {
+		t.Errorf("saved offset %d, want 100 (the snapshot taken before the barrier)", got.Offset)
+	}
+	if err := r.Save(); err != nil { // still dirty: the later offset follows
+		t.Fatal(err)
+	}
+	r3, _ := OpenRegistry(path, nil)
+	if got, _ := r3.Lookup(e.FileID); got.Offset != 300 {
+		t.Errorf("next save wrote offset %d, want 300", got.Offset)
+	}
+}

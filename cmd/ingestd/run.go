@@ -288,10 +288,9 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 			case <-stopSave:
 				return
 			case <-t.C:
-				if err := reg.Save(); err != nil {
+				if err := reg.SaveAfter(letters.Sync); err != nil {
 					log.Error("registry not saved", "err", err)
 				}
-				letters.Sync()
 			case <-status.C:
 				logLag(log, tailer, bulk)
 			}
@@ -311,10 +310,8 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 	timer.Stop()
 	close(stopSave)
 	<-saveDone
-	if err := letters.Sync(); err != nil {
-		log.Error("dead-letter file", "err", err)
-	}
-	if err := reg.Save(); err != nil {
+	// Offsets cover dead-lettered lines only once those are on disk.
+	if err := reg.SaveAfter(letters.Sync); err != nil {
 		return &exitError{1, err}
 	}
 	fmt.Fprintf(stderr, "run: %d lines, %d documents, %d dead-lettered, %d blank\n",
