@@ -12,8 +12,9 @@ import (
 
 // Replay reads the inputs in order through the pipeline into the sink. It
 // returns an error when the sink or the dead-letter file fails (documents
-// may then be missing) or when some inputs could not be read; all readable
-// input is processed in either case unless the sink failed.
+// may then be missing), when some inputs could not be read, or when ctx
+// ended first (wrapping ctx's cause); all readable input is processed in
+// the first two cases unless the sink failed.
 func Replay(ctx context.Context, o Options, inputs []Input, st *Stats) error {
 	return Run(ctx, o, st, func(ctx context.Context, f *Feeder) error {
 		var failed []error
@@ -24,7 +25,8 @@ func Replay(ctx context.Context, o Options, inputs []Input, st *Stats) error {
 			}
 			if err := ReadFile(ctx, f, in, &st.DiskBytes); err != nil {
 				if ctx.Err() != nil {
-					return nil
+					return fmt.Errorf("stopped in %s, %d of %d input(s) done: %w",
+						in.Path, st.Files.Load(), len(inputs), context.Cause(ctx))
 				}
 				st.FilesFailed.Add(1)
 				o.Logger.Error("input not fully read", "file", in.Path, "err", err)

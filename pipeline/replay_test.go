@@ -127,7 +127,8 @@ func TestReplayDeadLetterFailure(t *testing.T) {
 	}
 }
 
-// TestReplayCancel: cancelling stops reading and still returns cleanly.
+// TestReplayCancel: cancelling stops reading and says so: an interrupted
+// replay must not look like a complete one.
 func TestReplayCancel(t *testing.T) {
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.log")
@@ -136,8 +137,11 @@ func TestReplayCancel(t *testing.T) {
 	cancel()
 	var st Stats
 	err := Replay(ctx, Options{Enricher: enricher(t), Sink: &memSink{}, DeadLetters: sink.NewDeadLetters(filepath.Join(dir, "dlq"))}, []Input{{Path: a}}, &st)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		t.Fatal(err)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if st.Lines.Load() == 50_000 || st.Files.Load() != 0 {
+		t.Errorf("read %d lines, %d file(s) done after cancellation", st.Lines.Load(), st.Files.Load())
 	}
 	if st.Documents.Load() > st.Lines.Load() {
 		t.Fatal("more documents than lines")

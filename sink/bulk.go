@@ -81,10 +81,11 @@ type Bulk struct {
 	index indexPattern
 	Stats BulkStats
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	slots  chan struct{}
-	wg     sync.WaitGroup
+	ctx       context.Context
+	cancel    context.CancelCauseFunc
+	unsettled atomic.Int64 // documents written but not yet indexed or dead-lettered
+	slots     chan struct{}
+	wg        sync.WaitGroup
 
 	mu      sync.Mutex
 	cur     *request
@@ -158,7 +159,7 @@ func NewBulk(ctx context.Context, cfg BulkConfig) (*Bulk, error) {
 	}
 	b := &Bulk{cfg: cfg, index: idx, slots: make(chan struct{}, cfg.MaxInFlight), stop: make(chan struct{})}
 	b.health.log = cfg.Logger
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b.ctx, b.cancel = context.WithCancelCause(ctx)
 	b.wg.Add(1)
 	go b.ticker()
 	return b, nil
@@ -202,6 +203,7 @@ func (b *Bulk) Write(ctx context.Context, batch *Batch) error {
 		r.body = append(r.body, '\n')
 		it.end = len(r.body)
 		r.items = append(r.items, it)
+		b.unsettled.Add(1)
 		if len(r.body) >= b.cfg.FlushBytes || len(r.items) >= b.cfg.FlushDocs {
 			if err := b.sendLocked(ctx); err != nil {
 				return err
@@ -233,7 +235,7 @@ func (b *Bulk) sendLocked(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-b.ctx.Done():
-		return b.ctx.Err()
+		return context.Cause(b.ctx)
 	}
 	b.cur = nil
 	b.wg.Add(1)
@@ -274,7 +276,11 @@ func (b *Bulk) Flush(ctx context.Context) error {
 }
 
 // Close sends what is buffered and waits until every document is settled
-// (or the sink's context is cancelled). Idempotent.
+// (or the sink's context is cancelled). It returns an error when documents
+// remain unsettled — wrapping context.Canceled when the sink was cancelled
+// (shutdown timeout), or the sink's failure (ErrDeadLetterFailed) — so
+// that the caller never reports success for documents the engine does not
+// hold. Idempotent: only the first call reports.
 func (b *Bulk) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -282,16 +288,42 @@ func (b *Bulk) Close() error {
 		return nil
 	}
 	b.closed = true
-	err := b.sendLocked(b.ctx)
+	_ = b.sendLocked(b.ctx) // fails only when cancelled: counted below
 	close(b.stop)
 	b.mu.Unlock()
 	b.wg.Wait()
-	b.cancel()
-	return err
+	cause := context.Cause(b.ctx)
+	b.cancel(errClosed)
+	if n := b.unsettled.Load(); n > 0 {
+		if cause == nil {
+			cause = errClosed
+		}
+		return fmt.Errorf("bulk sink: %d document(s) not delivered: %w", n, cause)
+	}
+	if cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return nil
 }
 
+// Unsettled returns how many written documents are neither indexed nor
+// dead-lettered yet.
+func (b *Bulk) Unsettled() int64 { return b.unsettled.Load() }
+
+// Err returns nil while the sink runs, and why it stopped afterwards.
+func (b *Bulk) Err() error { return context.Cause(b.ctx) }
+
+// Done is closed when the sink stops (closed, cancelled or failed).
+func (b *Bulk) Done() <-chan struct{} { return b.ctx.Done() }
+
+var errClosed = errors.New("bulk sink: closed")
+
+// ErrDeadLetterFailed is the cause when the sink stopped because a rejected
+// document could not be written to the dead-letter file.
+var ErrDeadLetterFailed = errors.New("bulk sink stopped: the dead-letter file failed")
+
 // Abort cancels retries; unsettled documents are never acknowledged.
-func (b *Bulk) Abort() { b.cancel() }
+func (b *Bulk) Abort() { b.cancel(context.Canceled) }
 
 // deliver sends r until every item is settled: indexed, duplicate or dead
 // letter. Retryable failures are retried with exponential backoff and
@@ -488,7 +520,7 @@ func (b *Bulk) deadLetter(r *request, it item, reason string) {
 		// The letter could not be stored: keep the document unsettled so
 		// that it is never acknowledged, and stop.
 		b.cfg.Logger.Error("dead-letter file failed; stopping the sink", "err", err)
-		b.cancel()
+		b.cancel(fmt.Errorf("%w: %w", ErrDeadLetterFailed, err))
 		return
 	}
 	b.Stats.DeadLettered.Add(1)
@@ -496,6 +528,7 @@ func (b *Bulk) deadLetter(r *request, it item, reason string) {
 }
 
 func (b *Bulk) done(it item) {
+	b.unsettled.Add(-1)
 	if it.owner.remaining.Add(-1) == 0 && b.cfg.OnAck != nil {
 		b.cfg.OnAck(it.owner.token)
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -408,5 +409,70 @@ func TestAppendID(t *testing.T) {
 	}
 	if got := string(AppendID(nil, []byte(`a"b`), []byte("r"))); !strings.HasPrefix(got, "h-") {
 		t.Errorf("unsafe logId used as is: %s", got)
+	}
+}
+
+// TestBulkDeadLetterFailureIsFatal: when a rejected document cannot be
+// written to the dead-letter file, the sink stops with ErrDeadLetterFailed,
+// never acknowledges that batch, and Close reports the undelivered count.
+func TestBulkDeadLetterFailureIsFatal(t *testing.T) {
+	fake := newFakeES(t, 5)
+	fake.rejectID = "id-000007"
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	dl := NewDeadLetters(filepath.Join(t.TempDir(), "missing-dir", "dlq"))
+	var acks atomic.Int64
+	b, err := NewBulk(context.Background(), BulkConfig{Transport: esTransport(t, srv.URL), DeadLetters: dl,
+		OnAck: func(any) { acks.Add(1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Write(context.Background(), makeBatch(0, 20, "batch")); err != nil {
+		t.Fatal(err)
+	}
+	err = b.Close()
+	if !errors.Is(err, ErrDeadLetterFailed) || !strings.Contains(err.Error(), "1 document(s) not delivered") {
+		t.Fatalf("Close = %v, want ErrDeadLetterFailed with 1 undelivered document", err)
+	}
+	if !errors.Is(b.Err(), ErrDeadLetterFailed) {
+		t.Errorf("Err = %v", b.Err())
+	}
+	if acks.Load() != 0 {
+		t.Error("the batch holding the lost rejection was acknowledged")
+	}
+	if err := b.Write(context.Background(), makeBatch(20, 1, nil)); err == nil {
+		t.Error("Write after the sink failed succeeded")
+	}
+}
+
+// TestBulkCloseReportsUnsettled: when the sink's context ends (the shutdown
+// timeout) while the engine is down, Close says how many documents were not
+// delivered instead of reporting success.
+func TestBulkCloseReportsUnsettled(t *testing.T) {
+	fake := newFakeES(t, 6)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/_bulk" {
+			fake.ServeHTTP(w, r) // product detection
+			return
+		}
+		w.Header().Set("X-Elastic-Product", "Elasticsearch")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	dl := NewDeadLetters(filepath.Join(t.TempDir(), "dlq"))
+	b, err := NewBulk(ctx, BulkConfig{Transport: esTransport(t, srv.URL), DeadLetters: dl,
+		BackoffInit: time.Millisecond, BackoffMax: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Write(context.Background(), makeBatch(0, 30, nil))
+	time.AfterFunc(100*time.Millisecond, cancel)
+	err = b.Close()
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "30 document(s) not delivered") {
+		t.Fatalf("Close = %v, want 30 undelivered documents and context.Canceled", err)
+	}
+	if b.Unsettled() != 30 {
+		t.Errorf("Unsettled = %d", b.Unsettled())
 	}
 }

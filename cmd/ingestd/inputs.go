@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -134,7 +135,7 @@ func replayParallel(ctx context.Context, o pipeline.Options, inputs []pipeline.I
 		}
 	}
 	if len(out) > 0 {
-		return fmt.Errorf("%d worker(s) failed: %v", len(out), out)
+		return fmt.Errorf("%d worker(s) failed: %w", len(out), errors.Join(out...))
 	}
 	return nil
 }

@@ -24,28 +24,27 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
-// shutdownGrace is how long in-flight work may take after the first
-// SIGINT/SIGTERM; a second signal ends it at once.
-const shutdownGrace = 30 * time.Second
+// replayGrace is how long replay may finish in-flight requests after the
+// first SIGINT/SIGTERM; the daemon uses its shutdown_timeout instead. A
+// second signal always ends it at once.
+const replayGrace = 30 * time.Second
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 
 	// soft ends on the first signal: stop reading. hard ends on a second
-	// signal or shutdownGrace later: abandon in-flight work.
+	// signal: abandon in-flight work. Each command bounds the time between
+	// the two itself (graceAfter).
 	soft, stopSoft := context.WithCancel(context.Background())
 	hard, stopHard := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		slog.Info("stopping: finishing in-flight work; signal again to abort", "grace", shutdownGrace)
+		slog.Info("stopping: finishing in-flight work; signal again to abort")
 		stopSoft()
-		select {
-		case <-sigs:
-		case <-time.After(shutdownGrace):
-		}
-		slog.Warn("aborting in-flight work")
+		<-sigs
+		slog.Warn("second signal: aborting in-flight work")
 		stopHard()
 	}()
 
@@ -70,4 +69,19 @@ func newRootCmd(hard context.Context) *cobra.Command {
 	}
 	root.AddCommand(newReplayCmd(hard), newRunCmd(hard), newCheckConfigCmd(), newServeCmd(), newTokenCmd(), newHashSecretCmd())
 	return root
+}
+
+// graceAfter returns a context for in-flight work: it ends when hard ends,
+// or grace after soft ended (the first signal), whichever comes first. The
+// timer starts at the signal, not when reading has wound down.
+func graceAfter(soft, hard context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(hard)
+	stop := context.AfterFunc(soft, func() {
+		t := time.AfterFunc(grace, func() {
+			slog.Warn("shutdown timeout: abandoning in-flight work", "timeout", grace)
+			cancel()
+		})
+		context.AfterFunc(ctx, func() { t.Stop() })
+	})
+	return ctx, func() { stop(); cancel() }
 }

@@ -137,7 +137,9 @@ dead-lettered (unless --allow-dead-letters); 2 on bad usage.`,
 				if out != "" {
 					return &exitError{2, errors.New("--out and --es exclude each other")}
 				}
-				if bulk, err = engine.open(cmd.Context(), hard, letters, log); err != nil {
+				sinkCtx, cancelSink := graceAfter(cmd.Context(), hard, replayGrace)
+				defer cancelSink()
+				if bulk, err = engine.open(cmd.Context(), sinkCtx, letters, log); err != nil {
 					return &exitError{1, err}
 				}
 				docs = bulk
@@ -178,6 +180,9 @@ dead-lettered (unless --allow-dead-letters); 2 on bad usage.`,
 			printSummary(cmd.ErrOrStderr(), &st, enr, letters, time.Since(start))
 			if bulk != nil {
 				printBulkSummary(cmd.ErrOrStderr(), &bulk.Stats, "replay")
+			}
+			if cmd.Context().Err() != nil {
+				return &exitError{130, fmt.Errorf("interrupted: the replay is incomplete; run it again (documents are idempotent by _id): %w", errors.Join(runErr, context.Cause(cmd.Context())))}
 			}
 			if runErr != nil {
 				return &exitError{1, runErr}

@@ -277,3 +277,19 @@ func TestReplayDirsGlobsDatesJobs(t *testing.T) {
 		t.Error("bad --from accepted")
 	}
 }
+
+// TestReplayInterrupted: a replay stopped by a signal exits 130, never 0.
+func TestReplayInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cmd := newRootCmd(context.Background())
+	var out, errb bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&errb)
+	cmd.SetArgs(replayArgs(filepath.Join(t.TempDir(), "dlq"), td+"cases.log"))
+	err := cmd.ExecuteContext(ctx)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 130 || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("err = %v, want exit status 130 (interrupted)", err)
+	}
+}

@@ -141,8 +141,37 @@ func (c *daemonConfig) problems() []string {
 			g.Close()
 		}
 	}
-	if c.ShutdownTimeout <= 0 {
-		p = append(p, "shutdown_timeout: must be positive")
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"input.poll_interval", c.Input.PollInterval}, {"registry.flush_interval", c.Registry.FlushInterval},
+		{"output.flush_interval", c.Output.FlushInterval}, {"output.request_timeout", c.Output.RequestTimeout},
+		{"shutdown_timeout", c.ShutdownTimeout}, {"status_interval", c.StatusInterval},
+	} {
+		if d.v <= 0 {
+			p = append(p, fmt.Sprintf("%s: %v: must be a positive duration such as 1s", d.name, d.v))
+		}
+	}
+	if c.Input.RotateGrace < 0 {
+		p = append(p, fmt.Sprintf("input.rotate_grace: %v: must not be negative", c.Input.RotateGrace))
+	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{
+		{"output.flush_bytes", c.Output.FlushBytes}, {"output.flush_docs", c.Output.FlushDocs},
+		{"output.max_in_flight", c.Output.MaxInFlight},
+	} {
+		if n.v <= 0 {
+			p = append(p, fmt.Sprintf("%s: %d: must be positive", n.name, n.v))
+		}
+	}
+	if c.Workers < 0 {
+		p = append(p, fmt.Sprintf("workers: %d: must not be negative (0 = one per CPU)", c.Workers))
+	}
+	if c.Output.MaxRetries < 0 {
+		p = append(p, fmt.Sprintf("output.max_retries: %d: must not be negative (0 = retry forever)", c.Output.MaxRetries))
 	}
 	return p
 }
@@ -254,8 +283,9 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 	letters := sink.NewDeadLetters(c.DeadLetter.Path)
 	defer letters.Close()
 
-	// The sink outlives the reading context by up to the shutdown timeout.
-	sinkCtx, cancelSink := context.WithCancel(hard)
+	// The sink outlives the reading context by up to the shutdown timeout,
+	// counted from the signal.
+	sinkCtx, cancelSink := graceAfter(ctx, hard, c.ShutdownTimeout)
 	defer cancelSink()
 	c.Output.OnAck = pipeline.Ack
 	bulk, err := c.Output.open(ctx, sinkCtx, letters, log)
@@ -297,6 +327,20 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 		}
 	}()
 
+	// A sink that fails for good (its dead-letter file broke) stops the
+	// daemon: reading on would only pile up unacknowledged lines.
+	ctx, stopReading := context.WithCancelCause(ctx)
+	defer stopReading(nil)
+	go func() {
+		select {
+		case <-bulk.Done():
+			if err := bulk.Err(); errors.Is(err, sink.ErrDeadLetterFailed) {
+				stopReading(err)
+			}
+		case <-ctx.Done():
+		}
+	}()
+
 	var st pipeline.Stats
 	log.Info("following", "dir", c.Input.Dir, "pattern", c.Input.Pattern, "registry", c.Registry.Path)
 	runErr := pipeline.Tail(ctx, pipeline.Options{
@@ -305,23 +349,31 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 
 	// Shutdown, in order: reading has stopped; flush in-flight batches
 	// (bounded by the shutdown timeout), then save the registry.
-	timer := time.AfterFunc(c.ShutdownTimeout, cancelSink)
 	closeErr := bulk.Close()
-	timer.Stop()
 	close(stopSave)
 	<-saveDone
 	// Offsets cover dead-lettered lines only once those are on disk.
-	if err := reg.SaveAfter(letters.Sync); err != nil {
-		return &exitError{1, err}
-	}
+	saveErr := reg.SaveAfter(letters.Sync)
 	fmt.Fprintf(stderr, "run: %d lines, %d documents, %d dead-lettered, %d blank\n",
 		st.Lines.Load(), st.Documents.Load(), st.DeadLetters.Load(), st.Blank.Load())
 	printBulkSummary(stderr, &bulk.Stats, "run")
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return &exitError{1, errors.Join(cause, saveErr)} // the sink failed for good
+	}
+	if saveErr != nil {
+		return &exitError{1, saveErr}
+	}
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		return &exitError{1, runErr}
 	}
-	if closeErr != nil && !errors.Is(closeErr, context.Canceled) {
-		return &exitError{1, closeErr}
+	if closeErr != nil {
+		if !errors.Is(closeErr, context.Canceled) {
+			return &exitError{1, closeErr}
+		}
+		// Shutdown timeout: those lines are not committed in the registry
+		// and are sent again on the next start.
+		log.Warn("stopped before the engine acknowledged everything; the rest is sent again on the next start",
+			"unsettled", bulk.Unsettled())
 	}
 	return nil
 }

@@ -1,12 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ingestd/ingestd/sink"
+	"github.com/ingestd/ingestd/source"
 )
 
 func TestExampleConfigIsValid(t *testing.T) {
@@ -45,6 +54,20 @@ func TestCheckConfig(t *testing.T) {
 		t.Errorf("want one line per problem (6), got %d:\n%s", n, stderr)
 	}
 
+	// Zero or negative intervals would panic a ticker at run time.
+	zero := filepath.Join(dir, "zero.yaml")
+	os.WriteFile(zero, []byte("input:\n  dir: "+dir+"\n  poll_interval: 0s\n  rotate_grace: -1s\nregistry:\n  path: "+dir+
+		"/reg.json\n  flush_interval: 0s\noutput:\n  urls: [http://127.0.0.1:9]\n  flush_docs: 0\nstatus_interval: -5s\n"), 0o600)
+	_, stderr, err = runCmd(t, "check-config", zero)
+	if !errors.As(err, &ee) || ee.code != 1 {
+		t.Fatalf("zero intervals: err = %v", err)
+	}
+	for _, want := range []string{"input.poll_interval", "input.rotate_grace", "registry.flush_interval", "output.flush_docs", "status_interval"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("check-config does not report %s:\n%s", want, stderr)
+		}
+	}
+
 	unknown := filepath.Join(dir, "unknown.yaml")
 	os.WriteFile(unknown, []byte("input:\n  directory: /x\n"), 0o600)
 	if _, stderr, err := runCmd(t, "check-config", unknown); err == nil || !strings.Contains(stderr, "directory") {
@@ -65,5 +88,75 @@ func TestRunFlagsOverrideConfig(t *testing.T) {
 	err := cmd.Execute()
 	if err == nil || !strings.Contains(err.Error(), "/also/missing") || strings.Contains(err.Error(), "/no/such/dir") {
 		t.Fatalf("err = %v: the --dir flag should override input.dir", err)
+	}
+}
+
+// rejectingES answers like Elasticsearch 8 and rejects every bulk item with
+// a mapping error.
+func rejectingES(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Elastic-Product", "Elasticsearch")
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/":
+			io.WriteString(w, `{"version":{"number":"8.15.0"}}`)
+		case "/_bulk":
+			body, _ := io.ReadAll(r.Body)
+			var items []string
+			for i, l := range bytes.Split(bytes.TrimSpace(body), []byte("\n")) {
+				if i%2 == 0 {
+					items = append(items, `{"index":{"status":400,"error":{"type":"mapper_parsing_exception","reason":"rejected by the test"}}}`)
+				}
+				_ = l
+			}
+			fmt.Fprintf(w, `{"errors":true,"items":[%s]}`, strings.Join(items, ","))
+		default:
+			io.WriteString(w, `{"acknowledged":true}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestRunStopsWhenDeadLettersFail: the daemon exits 1 (not 0) when a
+// rejected document cannot be dead-lettered, and commits no offset past it.
+func TestRunStopsWhenDeadLettersFail(t *testing.T) {
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	os.Mkdir(logs, 0o700)
+	seed, err := os.ReadFile(td + "audit.2021-09-22.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(logs, "audit.2021-09-22.log"), seed, 0o600)
+	badDLQ := filepath.Join(dir, "dlq-is-a-directory")
+	os.Mkdir(badDLQ, 0o700)
+	srv := rejectingES(t)
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("input:\n  dir: "+logs+"\nregistry:\n  path: "+dir+"/reg.json\ndead_letter:\n  path: "+badDLQ+
+		"\noutput:\n  urls: ["+srv.URL+"]\n  flush_interval: 50ms\nenrich:\n  no_geoip: true\n"), 0o600)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := newRootCmd(context.Background())
+	cmd.SetArgs([]string{"run", "--config", cfg})
+	var errb strings.Builder
+	cmd.SetErr(&errb)
+	err = cmd.ExecuteContext(ctx)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 || !errors.Is(err, sink.ErrDeadLetterFailed) {
+		t.Fatalf("err = %v, want exit status 1 with ErrDeadLetterFailed\n%s", err, errb.String())
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the daemon ran until the test's deadline instead of stopping on the failure")
+	}
+	reg, err := source.OpenRegistry(dir+"/reg.json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range reg.Entries() {
+		if e.Offset != 0 {
+			t.Errorf("offset %d committed for %s although its line was neither indexed nor dead-lettered", e.Offset, e.Path)
+		}
 	}
 }
