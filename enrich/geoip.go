@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync/atomic"
 
@@ -11,10 +12,23 @@ import (
 	"github.com/oschwald/geoip2-golang/v2"
 )
 
-// DefaultGeoIPPaths are searched, in order, when no database is given.
-var DefaultGeoIPPaths = []string{
-	"/usr/share/GeoIP/GeoLite2-City.mmdb",
-	"/var/lib/GeoIP/GeoLite2-City.mmdb",
+// DefaultGeoIPPaths are searched, in order, when no database is given:
+// the places geoipupdate and distribution packages use, then the cache
+// that scripts/fetch-geolite.sh fills ($INGESTD_CACHE or the user cache
+// directory, under ingestd/geoip).
+var DefaultGeoIPPaths = defaultGeoIPPaths()
+
+func defaultGeoIPPaths() []string {
+	paths := []string{
+		"/usr/share/GeoIP/GeoLite2-City.mmdb",
+		"/var/lib/GeoIP/GeoLite2-City.mmdb",
+	}
+	if c := os.Getenv("INGESTD_CACHE"); c != "" {
+		paths = append(paths, filepath.Join(c, "geoip", "GeoLite2-City.mmdb"))
+	} else if c, err := os.UserCacheDir(); err == nil {
+		paths = append(paths, filepath.Join(c, "ingestd", "geoip", "GeoLite2-City.mmdb"))
+	}
+	return paths
 }
 
 // FindGeoIPDatabase returns the first of DefaultGeoIPPaths that exists, or "".

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ingestd/ingestd/enrich"
 	"github.com/ingestd/ingestd/parser"
 )
 
@@ -39,19 +40,11 @@ func replayArgs(dlq string, files ...string) []string {
 		"--path-dir", "/var/log/authing-server", "--dlq", dlq, "--workers", "2"}, files...)
 }
 
-// TestSeedLineMatchesSample is the issue's golden test: the seed line's
-// document equals the reference sample field by field, except the fields
-// the sample redacted (taken from its own message), @timestamp (event time,
-// a documented deviation) and host (given with --host).
-func TestSeedLineMatchesSample(t *testing.T) {
-	out, stderr, err := runCmd(t, replayArgs(filepath.Join(t.TempDir(), "dlq"), td+"audit.2021-09-22.log")...)
-	if err != nil {
-		t.Fatalf("replay: %v\n%s", err, stderr)
-	}
-	var got map[string]any
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatalf("output is not one JSON document: %v\n%s", err, out)
-	}
+// sampleDocument returns the reference sample's document with the fields
+// the sample redacted replaced by the values of its own message (a), and
+// @timestamp as the event time (b).
+func sampleDocument(t *testing.T) map[string]any {
+	t.Helper()
 	var sample struct {
 		Data struct {
 			List []map[string]any `json:"list"`
@@ -65,7 +58,6 @@ func TestSeedLineMatchesSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := sample.Data.List[0]
-
 	// (a) redacted in the sample: use the values of its own message.
 	var ev parser.Event
 	if err := parser.Parse([]byte(want["message"].(string)), &ev); err != nil {
@@ -77,13 +69,22 @@ func TestSeedLineMatchesSample(t *testing.T) {
 	}
 	// (b) @timestamp is the event time, not Logstash's ingest time.
 	want["@timestamp"] = "2021-09-22T07:47:21.559Z"
+	return want
+}
 
+// compareWithSample checks the replay output (one document) against want
+// field by field; the only extra field allowed is codes (the raw codes).
+func compareWithSample(t *testing.T, out string, want map[string]any) {
+	t.Helper()
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not one JSON document: %v\n%s", err, out)
+	}
 	for k, w := range want {
 		if !reflect.DeepEqual(got[k], w) {
 			t.Errorf("%s = %#v, want %#v", k, got[k], w)
 		}
 	}
-	// Only documented additions beyond the sample's fields.
 	for k := range got {
 		if _, ok := want[k]; !ok && k != "codes" {
 			t.Errorf("unexpected field %q = %v", k, got[k])
@@ -94,6 +95,45 @@ func TestSeedLineMatchesSample(t *testing.T) {
 	if !reflect.DeepEqual(got["codes"], wantCodes) {
 		t.Errorf("codes = %v, want %v", got["codes"], wantCodes)
 	}
+}
+
+// TestSeedLineMatchesSample is the issue's golden test: the seed line's
+// document equals the reference sample field by field, except the fields
+// the sample redacted (taken from its own message), @timestamp (event time,
+// a documented deviation) and host (given with --host). The log host's
+// context comes from flags, as in the README's run command: the GeoIP
+// database, the directory file (userPoolName is not on the line) and the
+// directory the file had on the log host (path).
+func TestSeedLineMatchesSample(t *testing.T) {
+	out, stderr, err := runCmd(t, replayArgs(filepath.Join(t.TempDir(), "dlq"), td+"audit.2021-09-22.log")...)
+	if err != nil {
+		t.Fatalf("replay: %v\n%s", err, stderr)
+	}
+	compareWithSample(t, out, sampleDocument(t))
+}
+
+// TestSeedLineBareCommand runs the bare command of the acceptance
+// (`replay --host logstash-ds-q4xg9 FILE`). Without the log host's context
+// three fields necessarily differ from the sample, and only these: path is
+// the file's own absolute path, userPoolName is absent (it comes from a
+// directory file), and geoip is present only when a database is found in
+// the default places (the cache scripts/fetch-geolite.sh fills is one).
+func TestSeedLineBareCommand(t *testing.T) {
+	out, stderr, err := runCmd(t, "replay", "--host", "logstash-ds-q4xg9", "--dlq", filepath.Join(t.TempDir(), "dlq"), td+"audit.2021-09-22.log")
+	if err != nil {
+		t.Fatalf("replay: %v\n%s", err, stderr)
+	}
+	want := sampleDocument(t)
+	abs, _ := filepath.Abs(td + "audit.2021-09-22.log")
+	want["path"] = abs
+	delete(want, "userPoolName")
+	if db := enrich.FindGeoIPDatabase(); db == "" {
+		delete(want, "geoip")
+		t.Logf("no GeoIP database in %v: compared without geoip", enrich.DefaultGeoIPPaths)
+	} else {
+		t.Logf("GeoIP database found: %s", db)
+	}
+	compareWithSample(t, out, want)
 }
 
 var timeField = regexp.MustCompile(`"time":"[^"]*",`)
