@@ -26,6 +26,14 @@ type Enricher struct {
 	photoJS []byte
 	// InvalidUTF8 counts documents whose bad bytes were replaced by U+FFFD.
 	InvalidUTF8 atomic.Int64
+	// AmbiguousKeys counts documents tagged "_ambiguous_keys": their line
+	// had a repeated or out-of-order known key, so its values may be
+	// spoofed by text written before them (see the parser package).
+	AmbiguousKeys atomic.Int64
+	// AmbiguousUserPool counts, among those, the documents whose userPoolId
+	// itself was repeated or out of order: the tenant may be spoofed, and
+	// userPoolName was not looked up. Alert on this one.
+	AmbiguousUserPool atomic.Int64
 }
 
 // New returns an Enricher for cfg.
@@ -59,6 +67,16 @@ func (e *Enricher) GeoIPStats() *GeoIPStats {
 // eventDetails, geoip, ua, photoUrl, userPoolName, timestamp, @timestamp,
 // @version, host, path, filedate, message), plus "codes" with the raw codes
 // of the translated fields and "extra" with keys the parser did not know.
+//
+// Ambiguous lines (parser.Event.Repeated or OutOfOrder not empty) are
+// counted and tagged "_ambiguous_keys", and get
+//
+//	"ambiguousKeys":{"repeated":["userPoolId","clientIp"],"outOfOrder":["userId"]}
+//
+// (each list only when not empty, key names in the server's order). When
+// userPoolId is in either list, userPoolName is not looked up in the
+// directory: the id may be spoofed, and its pool's name would lend it
+// credibility.
 func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []byte {
 	bad := false
 	str := func(name string, v []byte) {
@@ -118,7 +136,9 @@ func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []b
 		dst = append(dst, `,"photoUrl":`...)
 		dst = append(dst, e.photoJS...)
 	}
-	if pool, ok := ev.Get(parser.UserPoolID); ok {
+	rep, ooo := ev.Repeated(), ev.OutOfOrder()
+	poolAmbiguous := rep.Has(parser.UserPoolID) || ooo.Has(parser.UserPoolID)
+	if pool, ok := ev.Get(parser.UserPoolID); ok && !poolAmbiguous {
 		if name, ok := dir.UserPools[string(pool)]; ok {
 			str("userPoolName", bytesOf(name))
 		}
@@ -167,9 +187,57 @@ func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []b
 		}
 		dst = append(dst, '}')
 	}
-	if bad || ev.InvalidUTF8 {
+	ambiguous := rep != 0 || ooo != 0
+	if ambiguous {
+		dst = append(dst, `,"ambiguousKeys":{`...)
+		if rep != 0 {
+			dst = appendKeySet(dst, "repeated", rep)
+		}
+		if ooo != 0 {
+			if rep != 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendKeySet(dst, "outOfOrder", ooo)
+		}
+		dst = append(dst, '}')
+		e.AmbiguousKeys.Add(1)
+		if poolAmbiguous {
+			e.AmbiguousUserPool.Add(1)
+		}
+	}
+
+	invalid := bad || ev.InvalidUTF8
+	if invalid {
 		e.InvalidUTF8.Add(1)
+	}
+	switch {
+	case invalid && ambiguous:
+		dst = append(dst, `,"tags":["_invalid_utf8","_ambiguous_keys"]`...)
+	case invalid:
 		dst = append(dst, `,"tags":["_invalid_utf8"]`...)
+	case ambiguous:
+		dst = append(dst, `,"tags":["_ambiguous_keys"]`...)
 	}
 	return append(dst, '}')
+}
+
+// appendKeySet appends "name":["key",…] with the names of the keys of s in
+// the server's order (key names need no escaping).
+func appendKeySet(dst []byte, name string, s parser.KeySet) []byte {
+	dst = appendKey(dst, name)
+	dst = append(dst, '[')
+	first := true
+	for k := parser.Key(0); k < parser.NumKeys; k++ {
+		if !s.Has(k) {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, '"')
+		dst = append(dst, k.String()...)
+		dst = append(dst, '"')
+	}
+	return append(dst, ']')
 }

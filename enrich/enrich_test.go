@@ -228,6 +228,95 @@ func TestDocumentInvalidUTF8(t *testing.T) {
 	}
 }
 
+// TestDocumentAmbiguousKeys: lines with repeated or out-of-order keys are
+// tagged, list the keys, are counted, and a possibly spoofed userPoolId is
+// not resolved to a pool name.
+func TestDocumentAmbiguousKeys(t *testing.T) {
+	const seed = "[2021-09-22T07:47:21.559-0000] logId=c72c118e-c1a9-4fbd-bafe-c45d00da173b appId=null userName=@authing.cn userPoolId=61384d3e302f1f75e69ce95a userId=61384cf9628539c0f83943e7 requestId=6939cb03-9013-4c08-8954-2920babeed35 roleName=admin roleCode=null roleId=null userAgent=python-requests/2.26.0 clientIp=111.202.167.58 eventType=createUser eventDetails=null resourceType=DATA resourceName=user resourceDetails=shxbxpbodj operationType=create operationMode=sdk originValue=null targetValue=null eventResultCode=success operationParam=null eventResultMsg=null"
+	e := newTestEnricher(t)
+	e.cfg.Directory = &Directory{
+		UserPools:       map[string]string{"61384d3e302f1f75e69ce95a": "newSDK", "evilpool": "Evil Corp"},
+		DefaultPhotoURL: DefaultPhotoURL,
+	}
+	tests := []struct {
+		name      string
+		line      string
+		tags      []any // nil: no tags field
+		ambiguous any   // the ambiguousKeys field, nil: absent
+		poolName  any   // userPoolName, nil: absent
+		userPool  string
+		ambig     int64 // AmbiguousKeys counter after this document
+		ambigPool int64 // AmbiguousUserPool counter after this document
+	}{
+		{
+			name:     "normal line",
+			line:     seed,
+			poolName: "newSDK", userPool: "61384d3e302f1f75e69ce95a",
+		},
+		{
+			name:      "user name spoofing the pool",
+			line:      strings.Replace(seed, "userName=@authing.cn", "userName=x userPoolId=evilpool clientIp=1.2.3.4", 1),
+			tags:      []any{"_ambiguous_keys"},
+			ambiguous: map[string]any{"repeated": []any{"userPoolId", "clientIp"}, "outOfOrder": []any{"userId"}},
+			userPool:  "evilpool", // first wins, but flagged and unnamed
+			ambig:     1, ambigPool: 1,
+		},
+		{
+			name:      "legitimate message naming appId",
+			line:      strings.Replace(seed, "eventResultMsg=null", "eventResultMsg=request failed appId=abc", 1),
+			tags:      []any{"_ambiguous_keys"},
+			ambiguous: map[string]any{"repeated": []any{"appId"}},
+			poolName:  "newSDK", userPool: "61384d3e302f1f75e69ce95a",
+			ambig: 2, ambigPool: 1,
+		},
+		{
+			name:      "key out of order only",
+			line:      "[2021-09-22T07:47:21.559-0000] logId=1 userPoolId=61384d3e302f1f75e69ce95a userAgent=curl/7.68.0 roleName=admin clientIp=1.1.1.1",
+			tags:      []any{"_ambiguous_keys"},
+			ambiguous: map[string]any{"outOfOrder": []any{"roleName"}},
+			poolName:  "newSDK", userPool: "61384d3e302f1f75e69ce95a",
+			ambig: 3, ambigPool: 1,
+		},
+		{
+			name:      "pool out of order, with invalid UTF-8",
+			line:      "[2021-09-22T07:47:21.559-0000] logId=1 userName=a\xffb userAgent=curl userPoolId=evilpool clientIp=1.1.1.1",
+			tags:      []any{"_invalid_utf8", "_ambiguous_keys"},
+			ambiguous: map[string]any{"outOfOrder": []any{"userPoolId"}},
+			userPool:  "evilpool",
+			ambig:     4, ambigPool: 2,
+		},
+	}
+	var ev parser.Event
+	for _, tt := range tests {
+		if err := parser.Parse([]byte(tt.line), &ev); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		doc := e.AppendDocument(nil, &ev, "/var/log/authing-server/audit.2021-09-22.log")
+		var m map[string]any
+		if err := json.Unmarshal(doc, &m); err != nil {
+			t.Fatalf("%s: invalid JSON %s: %v", tt.name, doc, err)
+		}
+		if tt.tags == nil && m["tags"] != nil || tt.tags != nil && !reflect.DeepEqual(m["tags"], tt.tags) {
+			t.Errorf("%s: tags = %v, want %v", tt.name, m["tags"], tt.tags)
+		}
+		if !reflect.DeepEqual(m["ambiguousKeys"], tt.ambiguous) {
+			t.Errorf("%s: ambiguousKeys = %v, want %v", tt.name, m["ambiguousKeys"], tt.ambiguous)
+		}
+		if !reflect.DeepEqual(m["userPoolName"], tt.poolName) {
+			t.Errorf("%s: userPoolName = %v, want %v", tt.name, m["userPoolName"], tt.poolName)
+		}
+		if m["userPoolId"] != tt.userPool {
+			t.Errorf("%s: userPoolId = %v, want %v", tt.name, m["userPoolId"], tt.userPool)
+		}
+		if a, p := e.AmbiguousKeys.Load(), e.AmbiguousUserPool.Load(); a != tt.ambig || p != tt.ambigPool {
+			t.Errorf("%s: counters AmbiguousKeys=%d AmbiguousUserPool=%d, want %d %d", tt.name, a, p, tt.ambig, tt.ambigPool)
+		}
+	}
+	if n := e.InvalidUTF8.Load(); n != 1 {
+		t.Errorf("InvalidUTF8 = %d, want 1", n)
+	}
+}
+
 func BenchmarkAppendDocument(b *testing.B) {
 	e := newTestEnricher(b)
 	line := []byte("[2021-09-22T07:47:21.559-0000] logId=c72c118e-c1a9-4fbd-bafe-c45d00da173b appId=null userName=@authing.cn userPoolId=61384d3e302f1f75e69ce95a userId=61384cf9628539c0f83943e7 requestId=6939cb03-9013-4c08-8954-2920babeed35 roleName=admin roleCode=null roleId=null userAgent=python-requests/2.26.0 clientIp=111.202.167.58 eventType=createUser eventDetails=null resourceType=DATA resourceName=user resourceDetails=shxbxpbodj operationType=create operationMode=sdk originValue=null targetValue=null eventResultCode=success operationParam=null eventResultMsg=null")

@@ -28,4 +28,38 @@
 // other "word=" text (limit=10) stays part of the value.
 // A value wrapped in one pair of double quotes is unquoted (`userAgent="null"`
 // becomes null); the string "null" is kept as the string "null".
+//
+// Ambiguous lines: since values are free text, the first occurrence of a
+// known key wins, and text the server wrote before a key can pose as that
+// key. A user named "x userPoolId=evil" yields
+//
+//	… userName=x userPoolId=evil userPoolId=real userId=…
+//
+// which Parse reads as userPoolId=evil, the real pair being value text. No
+// parser can tell the two apart, so Parse keeps the first-wins rule and
+// reports what it saw, without allocating:
+//
+//   - Event.Repeated (and Event.HasRepeated): known keys that occur more than
+//     once at key positions (a space, the name, '='). The later occurrences
+//     are value text. Also counted: a key that is a key of the line and whose
+//     "name=" also follows a space inside a JSON or double-quoted value that
+//     was skipped (such a value could otherwise hide the real key). A
+//     legitimate message such as `eventResultMsg=request failed appId=abc`
+//     is flagged too (appId repeated), and kept whole: it is as ambiguous to
+//     a machine as a spoof.
+//   - Event.OutOfOrder: known keys taken for keys although they come before
+//     the previous known key in the server's fixed order (the order of the
+//     Key constants; unknown keys do not count). The server always writes
+//     its keys in that order, so this only happens when a key was spoofed:
+//     it catches spoofed keys that the server did not write on that line,
+//     which Repeated cannot see. If a server version ever changed the order,
+//     every line would be flagged: loud, not silent, and fixed in keys.go.
+//
+// Both sets are empty for every line the server writes from values without
+// " knownKey=" text. Neither set says which occurrence is genuine; a
+// consumer should treat the values of a line with either set non-empty as
+// untrusted (the enrich package tags such documents _ambiguous_keys).
+// Detection is best-effort: a spoofed key that the server did not write
+// and that lands in order (userName=x userPoolId=evil on a line without
+// userPoolId) is undetectable.
 package parser

@@ -8,12 +8,15 @@ import (
 )
 
 // FuzzParse: no input makes Parse panic, errors are *ParseError with a
-// column inside the line, and every value it returns lies inside the line.
+// column inside the line, every value it returns lies inside the line, and
+// the ambiguity sets only name keys the line has.
 func FuzzParse(f *testing.F) {
 	f.Add(seedLine)
 	f.Add(line("2021-09-22T07:47:21.559-0000", map[string]string{"operationParam": `{"a":"b c=d"}`}, " newKey=1"))
 	f.Add(`[2021-09-22T07:47:21.559+08:00] userAgent="null" x={"y":[1,2 z=3`)
 	f.Add("[2021-09-22T07:47:21Z] a= b= c=\r\n")
+	f.Add(line("2021-09-22T07:47:21.559-0000", map[string]string{"userName": "x userPoolId=evilpool clientIp=1.2.3.4"}, ""))
+	f.Add(line("2021-09-22T07:47:21.559-0000", map[string]string{"userName": `{"n":"`, "userAgent": `"} userPoolId=e`}, ""))
 	f.Fuzz(func(t *testing.T, s string) {
 		var ev Event
 		err := Parse([]byte(s), &ev)
@@ -37,11 +40,19 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("extra %q=%q not in line %q", f.Name, f.Value, s)
 			}
 		}
+		for k := Key(0); k < NumKeys; k++ {
+			if (ev.Repeated().Has(k) || ev.OutOfOrder().Has(k)) && !ev.Has(k) {
+				t.Fatalf("%s repeated (%v) or out of order (%v) but not on line %q", k, ev.Repeated().Has(k), ev.OutOfOrder().Has(k), s)
+			}
+			if ev.Repeated().Has(k) && strings.Count(s, k.String()+"=") < 2 {
+				t.Fatalf("%s repeated but written once in %q", k, s)
+			}
+		}
 	})
 }
 
 // FuzzRoundTrip: an event generated from the fuzzer's input, written with
-// AppendLine and parsed back, is the same event.
+// AppendLine and parsed back, is the same event, and is not ambiguous.
 func FuzzRoundTrip(f *testing.F) {
 	f.Add(int64(1632296841559), int16(0), "c72c118e\x1fnull\x1f@authing.cn\x1f\x1fpython-requests/2.26.0 (x; y)", "tenantId\x1fa b")
 	f.Add(int64(0), int16(480), "a=b,c\x1f\x1f\x1f\"null\"\x1f创建「 x 」", "")
@@ -88,6 +99,9 @@ func FuzzRoundTrip(f *testing.F) {
 			if gok != wok || !bytes.Equal(gv, wv) {
 				t.Fatalf("line %q: %s = %q (%v), want %q (%v)", b, k, gv, gok, wv, wok)
 			}
+		}
+		if got.Repeated() != 0 || got.OutOfOrder() != 0 {
+			t.Fatalf("line %q: Repeated {%s}, OutOfOrder {%s}, want none", b, got.Repeated(), got.OutOfOrder())
 		}
 		if len(got.Extra) != len(want.Extra) {
 			t.Fatalf("line %q: extra %q, want %q", b, got.Extra, want.Extra)

@@ -1,5 +1,11 @@
 package parser
 
+import (
+	"iter"
+	"math/bits"
+	"strings"
+)
+
 // Key identifies one of the fields an Authing server writes, in the order it
 // writes them.
 type Key uint8
@@ -34,6 +40,9 @@ const (
 	NumKeys
 )
 
+// KeySets are uint32 bitmasks: a compile error here means NumKeys outgrew them.
+const _ = uint(32 - NumKeys)
+
 var keyNames = [NumKeys]string{
 	"logId", "appId", "userName", "userPoolId", "userId", "requestId",
 	"roleName", "roleCode", "roleId", "userAgent", "clientIp", "eventType",
@@ -65,4 +74,38 @@ func lookupKey(name []byte) Key {
 		}
 	}
 	return NumKeys
+}
+
+// KeySet is a set of known keys, a bitmask indexed by Key. The zero value is
+// the empty set. It is a plain value: copying it does not allocate.
+type KeySet uint32
+
+// Has reports whether k is in the set.
+func (s KeySet) Has(k Key) bool { return k < NumKeys && s&(1<<k) != 0 }
+
+// Len returns the number of keys in the set.
+func (s KeySet) Len() int { return bits.OnesCount32(uint32(s)) }
+
+// All yields the keys of the set in the server's order.
+func (s KeySet) All() iter.Seq[Key] {
+	return func(yield func(Key) bool) {
+		for k := Key(0); k < NumKeys; k++ {
+			if s.Has(k) && !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// String returns the key names in the server's order, comma-separated,
+// e.g. "userPoolId,clientIp"; the empty set is "".
+func (s KeySet) String() string {
+	var b strings.Builder
+	for k := range s.All() {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(keyNames[k])
+	}
+	return b.String()
 }

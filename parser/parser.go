@@ -28,8 +28,11 @@ type Event struct {
 	// replace the bad bytes; the event is otherwise usable.
 	InvalidUTF8 bool
 
-	values [NumKeys][]byte
-	seen   uint32
+	values     [NumKeys][]byte
+	seen       uint32
+	repeated   KeySet // see Repeated
+	outOfOrder KeySet // see OutOfOrder
+	shadowed   KeySet // known keys written inside a skipped JSON or quoted value
 }
 
 // Get returns the value of a known key and whether the line had it.
@@ -42,6 +45,26 @@ func (e *Event) Get(k Key) ([]byte, bool) {
 
 // Has reports whether the line had key k.
 func (e *Event) Has(k Key) bool { return k < NumKeys && e.seen&(1<<k) != 0 }
+
+// Repeated returns the known keys that occur more than once at key
+// positions on the line: a space, the key's name and '='. The first
+// occurrence is the key (Get returns its value); the later ones were kept
+// as value text. A key whose name and '=' also appear inside a JSON or
+// double-quoted value that was skipped counts as repeated too. A repeated
+// key means the line is ambiguous: value text written before the key (a
+// user name, a user agent) may have supplied the value Get returns. See the
+// package documentation.
+func (e *Event) Repeated() KeySet { return e.repeated }
+
+// HasRepeated reports whether k is in Repeated.
+func (e *Event) HasRepeated(k Key) bool { return e.repeated.Has(k) }
+
+// OutOfOrder returns the known keys that were taken for keys although they
+// come before the previous key in the server's fixed order (the order of
+// the Key constants). The server never writes keys out of order, so such a
+// key was either preceded by a key spoofed inside a value or is itself
+// spoofed. See the package documentation.
+func (e *Event) OutOfOrder() KeySet { return e.outOfOrder }
 
 // Set stores a value for a known key (used by formatters and tests).
 func (e *Event) Set(k Key, v []byte) {
@@ -56,6 +79,7 @@ func (e *Event) Reset() {
 	e.Extra = e.Extra[:0]
 	e.InvalidUTF8 = false
 	e.seen = 0
+	e.repeated, e.outOfOrder, e.shadowed = 0, 0, 0
 	clear(e.values[:])
 }
 
@@ -109,6 +133,11 @@ func Parse(line []byte, ev *Event) error {
 	for {
 		valStart := nameEnd + 1
 		if key < NumKeys {
+			if key < next {
+				// Before the previous known key (key == next-1 cannot be
+				// taken twice): out of the server's order.
+				ev.outOfOrder |= 1 << key
+			}
 			ev.seen |= 1 << key
 			next = key + 1
 		}
@@ -124,6 +153,7 @@ func Parse(line []byte, ev *Event) error {
 			ev.Extra = append(ev.Extra, Field{Name: name, Value: v})
 		}
 		if kStart < 0 {
+			ev.repeated |= ev.shadowed & KeySet(ev.seen)
 			return nil
 		}
 		name, nameEnd, key = line[kStart:kEnd], kEnd, nextKey
@@ -136,15 +166,16 @@ func Parse(line []byte, ev *Event) error {
 func findNextKey(line []byte, from int, ev *Event, next Key) (start, end int, key Key) {
 	i := from
 	if i < len(line) {
+		j := -1
 		switch line[i] {
 		case '{', '[':
-			if j := skipJSON(line, i); j > 0 {
-				i = j
-			}
+			j = skipJSON(line, i)
 		case '"':
-			if j := skipQuoted(line, i); j > 0 {
-				i = j
-			}
+			j = skipQuoted(line, i)
+		}
+		if j > 0 {
+			ev.shadowed |= shadowKeys(line[i:j])
+			i = j
 		}
 	}
 	for {
@@ -166,11 +197,32 @@ func findNextKey(line []byte, from int, ev *Event, next Key) (start, end int, ke
 				if ev.seen&(1<<k) == 0 {
 					return p, q, k
 				}
+				ev.repeated |= 1 << k // a second occurrence: value text
 			} else if serverStyle(name) && !ev.hasExtra(name) {
 				return p, q, NumKeys
 			}
 		}
 		i = p
+	}
+}
+
+// shadowKeys returns the known keys whose name and '=' follow a space
+// inside v, a JSON or double-quoted value that findNextKey skipped. They are
+// not keys, but if the same key is also a key of the line, a machine cannot
+// tell which one the server wrote: Parse adds them to Repeated then.
+func shadowKeys(v []byte) KeySet {
+	var s KeySet
+	for {
+		sp := bytes.IndexByte(v, ' ')
+		if sp < 0 {
+			return s
+		}
+		v = v[sp+1:]
+		if q := identEnd(v, 0); q > 0 && q < len(v) && v[q] == '=' {
+			if k := lookupKey(v[:q]); k < NumKeys {
+				s |= 1 << k
+			}
+		}
 	}
 }
 

@@ -257,3 +257,192 @@ func TestParseAllocs(t *testing.T) {
 		t.Fatalf("Parse allocates %.1f times per line, want 0", n)
 	}
 }
+
+// casesLine returns the line of testdata/cases.log whose logId is id.
+func casesLine(t *testing.T, id string) string {
+	t.Helper()
+	b, err := os.ReadFile("../testdata/cases.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, " logId="+id+" ") {
+			return l
+		}
+	}
+	t.Fatalf("no line with logId %s in cases.log", id)
+	return ""
+}
+
+func keySet(names ...string) KeySet {
+	var s KeySet
+	for _, n := range names {
+		k, ok := LookupKey(n)
+		if !ok {
+			panic("bad key " + n)
+		}
+		s |= 1 << k
+	}
+	return s
+}
+
+// TestParseAmbiguousKeys: the first occurrence of a known key wins, and
+// Repeated and OutOfOrder report the lines where that choice was a guess.
+func TestParseAmbiguousKeys(t *testing.T) {
+	const ts = "2021-09-22T07:47:21.559-0000"
+	tests := []struct {
+		name       string
+		line       string
+		want       map[string]string // known key -> value
+		repeated   KeySet
+		outOfOrder KeySet
+	}{
+		{
+			name: "seed line is not ambiguous",
+			line: seedLine,
+			want: map[string]string{"userName": "@authing.cn", "userPoolId": "61384d3e302f1f75e69ce95a", "clientIp": "111.202.167.58"},
+		},
+		{
+			name: "browser login from cases.log is not ambiguous",
+			line: casesLine(t, "0a1b2c3d-0001-4000-8000-000000000001"),
+			want: map[string]string{"userName": "张三", "clientIp": "8.8.8.8"},
+		},
+		{
+			name: "unknown keys at the end are not ambiguous",
+			line: casesLine(t, "0a1b2c3d-0001-4000-8000-000000000004"),
+			want: map[string]string{"clientIp": "192.168.1.20", "eventResultMsg": "null"},
+		},
+		{
+			name: "missing keys in server order are not ambiguous",
+			line: "[2021-09-22T15:47:21.559+0800] logId=x userPoolId=p eventType=login eventResultCode=success",
+			want: map[string]string{"userPoolId": "p", "eventType": "login"},
+		},
+		{
+			name: "user name spoofing userPoolId and clientIp",
+			line: line(ts, map[string]string{"userName": "x userPoolId=evilpool clientIp=1.2.3.4"}, ""),
+			// First wins: the spoofed values. The real ones are value text
+			// of the spoofed clientIp, and reported.
+			want: map[string]string{"userName": "x", "userPoolId": "evilpool", "userId": "61384cf9628539c0f83943e7",
+				"clientIp": "1.2.3.4 userPoolId=61384d3e302f1f75e69ce95a", "eventType": "createUser"},
+			repeated:   keySet("userPoolId", "clientIp"),
+			outOfOrder: keySet("userId"), // the real userId follows the spoofed clientIp
+		},
+		{
+			name: "legitimate message naming a key",
+			line: line(ts, map[string]string{"eventResultCode": "fail", "eventResultMsg": "request failed appId=abc"}, ""),
+			want: map[string]string{"eventResultMsg": "request failed appId=abc", "appId": "null"},
+			// The message is kept whole, but a machine cannot know that the
+			// server did not write a second appId.
+			repeated: keySet("appId"),
+		},
+		{
+			name: "cases.log: message with appId, JSON parameter with eventResultMsg",
+			line: casesLine(t, "0a1b2c3d-0001-4000-8000-000000000002"),
+			want: map[string]string{"appId": "null", "eventResultMsg": "permission denied for role admin appId=abc",
+				"operationParam": `{"ids":["a","b"],"note":"x y","q":"k eventResultMsg=v"}`},
+			repeated: keySet("appId", "eventResultMsg"),
+		},
+		{
+			name:     "spoof after the real key is value text",
+			line:     line(ts, map[string]string{"userAgent": "curl/7.68.0 userPoolId=evilpool"}, ""),
+			want:     map[string]string{"userPoolId": "61384d3e302f1f75e69ce95a", "userAgent": "curl/7.68.0 userPoolId=evilpool"},
+			repeated: keySet("userPoolId"),
+		},
+		{
+			name: "JSON value swallowing the real key",
+			line: line(ts, map[string]string{"userName": `{"n":"`, "userAgent": `"} userPoolId=evilpool`}, ""),
+			want: map[string]string{"userPoolId": "evilpool", "clientIp": "111.202.167.58"},
+			// userId … userAgent are inside the JSON and lost; userPoolId is
+			// both inside it and a key.
+			repeated: keySet("userPoolId"),
+		},
+		{
+			name:     "quoted value swallowing the real key",
+			line:     line(ts, map[string]string{"userName": `"x`, "userAgent": `y" userPoolId=evilpool`}, ""),
+			want:     map[string]string{"userPoolId": "evilpool", "clientIp": "111.202.167.58"},
+			repeated: keySet("userPoolId"),
+		},
+		{
+			name:       "spoofed key the server did not write, out of order",
+			line:       "[2021-09-22T07:47:21.559-0000] logId=1 userPoolId=p userAgent=curl/7.68.0 roleName=admin clientIp=1.1.1.1 eventType=login",
+			want:       map[string]string{"userAgent": "curl/7.68.0", "roleName": "admin", "clientIp": "1.1.1.1"},
+			outOfOrder: keySet("roleName"),
+		},
+		{
+			name: "spoofed key the server did not write, in order, is undetectable",
+			line: "[2021-09-22T07:47:21.559-0000] logId=1 userName=x userPoolId=evilpool userId=u eventType=login",
+			want: map[string]string{"userName": "x", "userPoolId": "evilpool"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ev Event
+			if err := Parse([]byte(tt.line), &ev); err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			for name, want := range tt.want {
+				k, _ := LookupKey(name)
+				if got, ok := ev.Get(k); !ok || string(got) != want {
+					t.Errorf("%s = %q (present %v), want %q", name, got, ok, want)
+				}
+			}
+			if ev.Repeated() != tt.repeated {
+				t.Errorf("Repeated = {%s}, want {%s}", ev.Repeated(), tt.repeated)
+			}
+			if ev.OutOfOrder() != tt.outOfOrder {
+				t.Errorf("OutOfOrder = {%s}, want {%s}", ev.OutOfOrder(), tt.outOfOrder)
+			}
+			for k := Key(0); k < NumKeys; k++ {
+				if ev.HasRepeated(k) != tt.repeated.Has(k) {
+					t.Errorf("HasRepeated(%s) = %v", k, ev.HasRepeated(k))
+				}
+			}
+		})
+	}
+}
+
+func TestParseAmbiguousReset(t *testing.T) {
+	var ev Event
+	if err := Parse([]byte("[2021-09-22T07:47:21.559-0000] userAgent=a roleName=x userPoolId=p appId=1 userPoolId=q operationParam={\"a\":\" userAgent=b\"}"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Repeated() != keySet("userPoolId", "userAgent") || ev.OutOfOrder() != keySet("roleName", "userPoolId", "appId") {
+		t.Fatalf("Repeated {%s}, OutOfOrder {%s}", ev.Repeated(), ev.OutOfOrder())
+	}
+	if err := Parse([]byte(seedLine), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Repeated() != 0 || ev.OutOfOrder() != 0 {
+		t.Fatalf("state leaked from the previous line: Repeated {%s}, OutOfOrder {%s}", ev.Repeated(), ev.OutOfOrder())
+	}
+}
+
+func TestParseAmbiguousAllocs(t *testing.T) {
+	var ev Event
+	b := []byte(line("2021-09-22T07:47:21.559-0000", map[string]string{
+		"userName": "x userPoolId=evilpool clientIp=1.2.3.4", "operationParam": `{"q":"a eventResultMsg=b"}`}, ""))
+	if n := testing.AllocsPerRun(100, func() { _ = Parse(b, &ev) }); n != 0 {
+		t.Fatalf("Parse allocates %.1f times per ambiguous line, want 0", n)
+	}
+	if ev.Repeated().Len() != 3 {
+		t.Fatalf("Repeated = {%s}", ev.Repeated())
+	}
+}
+
+func TestKeySet(t *testing.T) {
+	s := keySet("clientIp", "userPoolId")
+	if s.String() != "userPoolId,clientIp" || s.Len() != 2 || !s.Has(UserPoolID) || s.Has(UserID) || s.Has(NumKeys) {
+		t.Errorf("set %q len %d", s, s.Len())
+	}
+	var got []Key
+	for k := range s.All() {
+		got = append(got, k)
+		break
+	}
+	if len(got) != 1 || got[0] != UserPoolID {
+		t.Errorf("All with break yielded %v", got)
+	}
+	if KeySet(0).String() != "" || KeySet(0).Len() != 0 {
+		t.Error("empty set")
+	}
+}
