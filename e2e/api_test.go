@@ -77,13 +77,20 @@ func freePort(t *testing.T) string {
 // startServe indexes the fixtures and starts `ingestd serve` on them.
 func startServe(t *testing.T, base string) (addr string) {
 	t.Helper()
-	dir := t.TempDir()
 	var b strings.Builder
 	for _, f := range fixtures() {
 		b.WriteString(f.line())
 	}
+	return startServeOn(t, base, b.String())
+}
+
+// startServeOn indexes the audit lines in corpus and starts `ingestd serve`
+// on them.
+func startServeOn(t *testing.T, base, corpus string) (addr string) {
+	t.Helper()
+	dir := t.TempDir()
 	file := filepath.Join(dir, "audit.2021-09-22.log")
-	os.WriteFile(file, []byte(b.String()), 0o644)
+	os.WriteFile(file, []byte(corpus), 0o644)
 	prefix := uniquePrefix("api")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -377,4 +384,42 @@ print(json.dumps({"a": [a["data"]["totalCount"], [d["logId"] for d in a["data"][
 	}
 	check("a", func(f fixture) bool { return f.pool == poolA }, 10)
 	check("b", func(f fixture) bool { return f.pool == poolA && f.user == "u1" && f.app == "app1" }, 10)
+}
+
+// TestAPISpoofedPool: a user name posing as a later key
+// (`userName=x userPoolId=<B>`) makes the parser's first-wins rule give the
+// document pool B. The line is flagged, and both pools the line names see
+// it: the real pool A does not lose the event to the spoof; other pools
+// see nothing.
+func TestAPISpoofedPool(t *testing.T) {
+	base := strings.TrimRight(need(t, "INGESTD_ENGINE_URL"), "/")
+	at := time.Date(2021, 9, 22, 10, 0, 0, 0, time.UTC)
+	normalA := fixture{id: "sp-1", pool: poolA, eventType: "login", user: "u1", app: "app0", ip: "36.112.24.1", at: at}
+	spoof := fixture{id: "sp-2", pool: poolA, eventType: "createUser", user: "u2", app: "app0", ip: "36.112.24.2", at: at.Add(time.Minute)}
+	normalB := fixture{id: "sp-3", pool: poolB, eventType: "login", user: "u3", app: "app0", ip: "36.112.24.3", at: at.Add(2 * time.Minute)}
+	spoofLine := strings.Replace(spoof.line(), "userName=n ", "userName=x userPoolId="+poolB+" ", 1)
+	addr := startServeOn(t, base, normalA.line()+spoofLine+normalB.line())
+
+	for _, tt := range []struct {
+		pool string
+		want string
+	}{
+		{poolA, "sp-2,sp-1"},
+		{poolB, "sp-3,sp-2"},
+		{"8000000000000000000000cc", ""},
+	} {
+		_, r := get(t, addr, "/api/v2/analysis/audit?limit=100", token(t, tt.pool), nil)
+		if got := strings.Join(ids(r), ","); got != tt.want || r.Data.TotalCount != len(ids(r)) {
+			t.Errorf("pool %s sees %q (total %d), want %q", tt.pool, got, r.Data.TotalCount, tt.want)
+		}
+		for _, d := range r.Data.List {
+			if d["logId"] != "sp-2" {
+				continue
+			}
+			amb, _ := d["ambiguousKeys"].(map[string]any)
+			if d["userPoolId"] != poolB || amb == nil || fmt.Sprint(amb["userPoolIds"]) != fmt.Sprint([]any{poolB, poolA}) {
+				t.Errorf("spoofed document not flagged as expected: userPoolId %v, ambiguousKeys %v", d["userPoolId"], amb)
+			}
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package enrich
 
 import (
+	"bytes"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -199,6 +201,19 @@ func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []b
 			}
 			dst = appendKeySet(dst, "outOfOrder", ooo)
 		}
+		if poolAmbiguous {
+			// Every userPoolId the line names, so that the query API can
+			// show the event to each of those pools: the real one must
+			// not lose it to a spoof (see query's pool filter).
+			dst = append(dst, `,"userPoolIds":[`...)
+			for i, v := range poolCandidates(ev.Line) {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst, _ = appendString(dst, v)
+			}
+			dst = append(dst, ']')
+		}
 		dst = append(dst, '}')
 		e.AmbiguousKeys.Add(1)
 		if poolAmbiguous {
@@ -240,4 +255,26 @@ func appendKeySet(dst []byte, name string, s parser.KeySet) []byte {
 		dst = append(dst, '"')
 	}
 	return append(dst, ']')
+}
+
+// poolCandidates returns the distinct values that follow "userPoolId=" at a
+// key position of line (after a space), each up to the next space. Only
+// called for the rare ambiguous lines, so it may allocate.
+func poolCandidates(line []byte) [][]byte {
+	const key = " userPoolId="
+	var out [][]byte
+	for rest := line; ; {
+		i := bytes.Index(rest, []byte(key))
+		if i < 0 {
+			return out
+		}
+		rest = rest[i+len(key):]
+		v := rest
+		if j := bytes.IndexByte(v, ' '); j >= 0 {
+			v = v[:j]
+		}
+		if len(v) > 0 && !slices.ContainsFunc(out, func(o []byte) bool { return bytes.Equal(o, v) }) {
+			out = append(out, v)
+		}
+	}
 }

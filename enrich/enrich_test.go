@@ -257,7 +257,8 @@ func TestDocumentAmbiguousKeys(t *testing.T) {
 			name:      "user name spoofing the pool",
 			line:      strings.Replace(seed, "userName=@authing.cn", "userName=x userPoolId=evilpool clientIp=1.2.3.4", 1),
 			tags:      []any{"_ambiguous_keys"},
-			ambiguous: map[string]any{"repeated": []any{"userPoolId", "clientIp"}, "outOfOrder": []any{"userId"}},
+			ambiguous: map[string]any{"repeated": []any{"userPoolId", "clientIp"}, "outOfOrder": []any{"userId"},
+				"userPoolIds": []any{"evilpool", "61384d3e302f1f75e69ce95a"}},
 			userPool:  "evilpool", // first wins, but flagged and unnamed
 			ambig:     1, ambigPool: 1,
 		},
@@ -281,7 +282,7 @@ func TestDocumentAmbiguousKeys(t *testing.T) {
 			name:      "pool out of order, with invalid UTF-8",
 			line:      "[2021-09-22T07:47:21.559-0000] logId=1 userName=a\xffb userAgent=curl userPoolId=evilpool clientIp=1.1.1.1",
 			tags:      []any{"_invalid_utf8", "_ambiguous_keys"},
-			ambiguous: map[string]any{"outOfOrder": []any{"userPoolId"}},
+			ambiguous: map[string]any{"outOfOrder": []any{"userPoolId"}, "userPoolIds": []any{"evilpool"}},
 			userPool:  "evilpool",
 			ambig:     4, ambigPool: 2,
 		},

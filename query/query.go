@@ -244,7 +244,17 @@ func timeParam(q url.Values, name string) (*time.Time, error) {
 // body builds the engine query: structured term filters only, never a
 // query string.
 func (q *search) body() ([]byte, error) {
-	filter := []any{map[string]any{"terms": map[string]any{"userPoolId": q.pools}}}
+	// A caller's pools: the document's userPoolId, or — for a line whose
+	// userPoolId is ambiguous (a user-controlled value may have posed as
+	// the key) — any pool the line names, so that a spoof can neither hide
+	// an event from the real pool nor be told apart by the spoofing one.
+	filter := []any{map[string]any{"bool": map[string]any{
+		"should": []any{
+			map[string]any{"terms": map[string]any{"userPoolId": q.pools}},
+			map[string]any{"terms": map[string]any{"ambiguousKeys.userPoolIds": q.pools}},
+		},
+		"minimum_should_match": 1,
+	}}}
 	term := func(field string, vals []string) {
 		if len(vals) > 0 {
 			filter = append(filter, map[string]any{"terms": map[string]any{field: vals}})

@@ -111,6 +111,22 @@ func TestParseQueryShapes(t *testing.T) {
 	}
 }
 
+// poolFilter is the filter the server must send for pools: the document's
+// userPoolId, or any pool an ambiguous line names.
+func poolFilter(pools ...string) map[string]any {
+	var vals []any
+	for _, p := range pools {
+		vals = append(vals, p)
+	}
+	return map[string]any{"bool": map[string]any{
+		"should": []any{
+			map[string]any{"terms": map[string]any{"userPoolId": vals}},
+			map[string]any{"terms": map[string]any{"ambiguousKeys.userPoolIds": vals}},
+		},
+		"minimum_should_match": float64(1),
+	}}
+}
+
 func TestListAuthAndErrors(t *testing.T) {
 	eng := &fakeEngine{}
 	s, signer := newTestServer(t, eng)
@@ -125,13 +141,13 @@ func TestListAuthAndErrors(t *testing.T) {
 	}
 	// The pools of the token are always a filter.
 	filter := eng.bodies[0]["query"].(map[string]any)["bool"].(map[string]any)["filter"].([]any)
-	if !reflect.DeepEqual(filter[0], map[string]any{"terms": map[string]any{"userPoolId": []any{"poolA", "poolB"}}}) {
+	if !reflect.DeepEqual(filter[0], poolFilter("poolA", "poolB")) {
 		t.Errorf("pool filter = %v", filter[0])
 	}
 	// The header narrows...
 	do(s, "GET", "/api/v2/analysis/audit", tokA, map[string]string{"x-authing-userpool-id": "poolB"}, "")
 	f2 := eng.bodies[1]["query"].(map[string]any)["bool"].(map[string]any)["filter"].([]any)
-	if !reflect.DeepEqual(f2[0], map[string]any{"terms": map[string]any{"userPoolId": []any{"poolB"}}}) {
+	if !reflect.DeepEqual(f2[0], poolFilter("poolB")) {
 		t.Errorf("narrowed pool filter = %v", f2[0])
 	}
 	tests := []struct {

@@ -235,6 +235,10 @@ func printSummary(w io.Writer, st *pipeline.Stats, enr *enrich.Enricher, letters
 	if n := enr.InvalidUTF8.Load(); n > 0 {
 		fmt.Fprintf(w, "replay: %d document(s) had invalid UTF-8 (replaced by U+FFFD, tagged _invalid_utf8)\n", n)
 	}
+	if n := enr.AmbiguousKeys.Load(); n > 0 {
+		fmt.Fprintf(w, "replay: %d document(s) with a repeated or out-of-order key (tagged _ambiguous_keys), %d of them with an ambiguous userPoolId\n",
+			n, enr.AmbiguousUserPool.Load())
+	}
 	if g := enr.GeoIPStats(); g != nil {
 		fmt.Fprintf(w, "replay: geoip found %d, private/reserved %d, not in database %d, no valid clientIp %d\n",
 			g.Found.Load(), g.Private.Load(), g.NotFound.Load(), g.Invalid.Load())

@@ -162,7 +162,10 @@ func TestGoldenCases(t *testing.T) {
 			t.Errorf("document %d is not valid JSON: %s", i+1, l)
 		}
 	}
-	if want := "13 lines, 9 documents, 3 dead-lettered, 1 blank"; !strings.Contains(stderr, want) {
+	if want := "14 lines, 10 documents, 3 dead-lettered, 1 blank"; !strings.Contains(stderr, want) {
+		t.Errorf("summary %q does not say %q", stderr, want)
+	}
+	if want := "2 document(s) with a repeated or out-of-order key (tagged _ambiguous_keys), 1 of them with an ambiguous userPoolId"; !strings.Contains(stderr, want) {
 		t.Errorf("summary %q does not say %q", stderr, want)
 	}
 }
@@ -226,8 +229,8 @@ func TestGzipInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(out, "\n"); n != 9 {
-		t.Fatalf("gzip input gave %d documents, want 9", n)
+	if n := strings.Count(out, "\n"); n != 10 {
+		t.Fatalf("gzip input gave %d documents, want 10", n)
 	}
 
 	full, _ := os.ReadFile(gz)
