@@ -254,13 +254,13 @@ func TestDocumentAmbiguousKeys(t *testing.T) {
 			poolName: "newSDK", userPool: "61384d3e302f1f75e69ce95a",
 		},
 		{
-			name:      "user name spoofing the pool",
-			line:      strings.Replace(seed, "userName=@authing.cn", "userName=x userPoolId=evilpool clientIp=1.2.3.4", 1),
-			tags:      []any{"_ambiguous_keys"},
+			name: "user name spoofing the pool",
+			line: strings.Replace(seed, "userName=@authing.cn", "userName=x userPoolId=evilpool clientIp=1.2.3.4", 1),
+			tags: []any{"_ambiguous_keys"},
 			ambiguous: map[string]any{"repeated": []any{"userPoolId", "clientIp"}, "outOfOrder": []any{"userId"},
 				"userPoolIds": []any{"evilpool", "61384d3e302f1f75e69ce95a"}},
-			userPool:  "evilpool", // first wins, but flagged and unnamed
-			ambig:     1, ambigPool: 1,
+			userPool: "evilpool", // first wins, but flagged and unnamed
+			ambig:    1, ambigPool: 1,
 		},
 		{
 			name:      "legitimate message naming appId",
