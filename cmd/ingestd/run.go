@@ -322,7 +322,7 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 					log.Error("registry not saved", "err", err)
 				}
 			case <-status.C:
-				logLag(log, tailer, bulk)
+				logLag(log, tailer, bulk, enr)
 			}
 		}
 	}()
@@ -379,7 +379,7 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 }
 
 // logLag reports how far behind the committed offsets are.
-func logLag(log *slog.Logger, t *source.Tailer, b *sink.Bulk) {
+func logLag(log *slog.Logger, t *source.Tailer, b *sink.Bulk, enr *enrich.Enricher) {
 	var behind int64
 	var newest int64
 	for _, f := range t.Files() {
@@ -394,5 +394,6 @@ func logLag(log *slog.Logger, t *source.Tailer, b *sink.Bulk) {
 		secs = time.Since(time.UnixMilli(newest)).Seconds()
 	}
 	log.Info("status", "bytes_behind", behind, "seconds_behind", fmt.Sprintf("%.1f", secs),
-		"indexed", b.Stats.Indexed.Load(), "dead_lettered", b.Stats.DeadLettered.Load(), "retried", b.Stats.Retried.Load())
+		"indexed", b.Stats.Indexed.Load(), "dead_lettered", b.Stats.DeadLettered.Load(), "retried", b.Stats.Retried.Load(),
+		"ambiguous_keys", enr.AmbiguousKeys.Load(), "ambiguous_user_pool", enr.AmbiguousUserPool.Load())
 }
