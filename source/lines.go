@@ -39,12 +39,24 @@ var ErrLineTooLong = errors.New("line too long")
 func (e *LineTooLongError) Is(target error) bool { return target == ErrLineTooLong }
 
 // LineReader splits a stream into lines.
+//
+// Memory is bounded by the maximum line length whatever the input: a line
+// is gathered in a buffer of at most max+1 bytes, and the bytes of an
+// over-long line beyond that are counted and dropped as they are read.
 type LineReader struct {
 	br     *bufio.Reader
 	max    int
-	long   []byte // accumulates lines longer than the bufio buffer
+	long   []byte // the current line's bytes when it spans several reads (at most max+1)
+	size   int64  // bytes of the current, unfinished line read so far (0: none)
 	offset int64
 	number int64
+	// hold keeps an unterminated line inside the reader at the end of the
+	// input instead of returning it: Next returns io.EOF and, once more
+	// bytes are appended, goes on with the same line. Used when tailing a
+	// file that is still being written, so that a line (over-long or not)
+	// is returned once, whole, when its newline arrives, however many
+	// writes it took. Clear it to take the unterminated line as final.
+	hold bool
 }
 
 // NewLineReader reads lines of at most maxLine bytes (DefaultMaxLine if <= 0)
@@ -62,60 +74,65 @@ func (r *LineReader) Offset() int64 { return r.offset }
 // Next returns the next line, io.EOF at the end, a *LineTooLongError for an
 // over-long line (reading may go on), or the underlying read error.
 func (r *LineReader) Next() (Line, error) {
-	frag, err := r.br.ReadSlice('\n')
-	if err == nil {
-		return r.emit(frag[:len(frag)-1], len(frag), true), nil
-	}
-	if !errors.Is(err, bufio.ErrBufferFull) {
-		if len(frag) > 0 {
-			if len(frag) > r.max {
-				return Line{}, r.tooLong(frag, len(frag))
-			}
-			return r.emit(frag, len(frag), false), nil
-		}
-		return Line{}, err
-	}
-	// A line longer than the buffer: gather it, up to the maximum.
-	r.long = append(r.long[:0], frag...)
-	size := len(frag)
 	for {
-		frag, err = r.br.ReadSlice('\n')
-		size += len(frag)
-		if len(r.long) <= r.max {
-			r.long = append(r.long, frag...)
+		frag, err := r.br.ReadSlice('\n')
+		if err == nil && r.size == 0 {
+			// The whole line is in the buffer: no copy.
+			if len(frag)-1 > r.max {
+				return Line{}, r.tooLong(frag, int64(len(frag)))
+			}
+			return r.emit(frag[:len(frag)-1], int64(len(frag)), true), nil
 		}
-		if err == nil || !errors.Is(err, bufio.ErrBufferFull) {
-			break
+		if len(frag) > 0 {
+			r.size += int64(len(frag))
+			if room := r.max + 1 - len(r.long); room > 0 {
+				r.long = append(r.long, frag[:min(room, len(frag))]...)
+			}
+		}
+		switch {
+		case err == nil: // the newline of a line gathered over several reads
+			return r.finish(true)
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case r.size > 0 && errors.Is(err, io.EOF) && r.hold:
+			return Line{}, io.EOF // unterminated: wait for the rest
+		case r.size > 0 && !r.hold:
+			// The last line, without its newline. A read error other
+			// than EOF comes back with the next call.
+			return r.finish(false)
+		default:
+			return Line{}, err
 		}
 	}
-	complete := err == nil
-	if err != nil && !errors.Is(err, io.EOF) {
-		return Line{}, err
-	}
+}
+
+// finish returns the gathered line.
+func (r *LineReader) finish(complete bool) (Line, error) {
+	size, b := r.size, r.long
+	r.size, r.long = 0, r.long[:0]
 	content := size
 	if complete {
 		content--
 	}
-	if content > r.max {
-		return Line{}, r.tooLong(r.long, size)
+	if content > int64(r.max) {
+		return Line{}, r.tooLong(b, size)
 	}
-	b := r.long
 	if complete {
 		b = b[:len(b)-1]
 	}
 	return r.emit(b, size, complete), nil
 }
 
-func (r *LineReader) emit(b []byte, size int, complete bool) Line {
+func (r *LineReader) emit(b []byte, size int64, complete bool) Line {
 	r.number++
-	l := Line{Bytes: b, Number: r.number, Offset: r.offset, End: r.offset + int64(size), Complete: complete}
+	l := Line{Bytes: b, Number: r.number, Offset: r.offset, End: r.offset + size, Complete: complete}
 	r.offset = l.End
 	return l
 }
 
-func (r *LineReader) tooLong(head []byte, size int) error {
+func (r *LineReader) tooLong(head []byte, size int64) error {
 	r.number++
-	e := &LineTooLongError{Number: r.number, Offset: r.offset, End: r.offset + int64(size)}
+	e := &LineTooLongError{Number: r.number, Offset: r.offset, End: r.offset + size}
 	n := min(len(head), 4096)
 	e.Head = bytes.Clone(head[:n])
 	r.offset = e.End

@@ -61,6 +61,8 @@ func TestLineReader(t *testing.T) {
 		{"over the limit, then resync", "a\n" + huge + "\nb\n", 2 << 20, []got{
 			{"a", 1, 0, true, false}, {"yyyyyyyy", 2, 2, false, true}, {"b", 3, int64(2 + len(huge) + 1), true, false}}},
 		{"over the limit at EOF", huge, 2 << 20, []got{{"yyyyyyyy", 1, 0, false, true}}},
+		{"over a limit smaller than the buffer", "a\n" + strings.Repeat("z", 10_000) + "\nb\n", 2048, []got{
+			{"a", 1, 0, true, false}, {"zzzzzzzz", 2, 2, false, true}, {"b", 3, 2 + 10_001, true, false}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,5 +144,88 @@ func TestOpenDetectsGzip(t *testing.T) {
 
 	if _, err := Open(dir); err == nil {
 		t.Error("opening a directory succeeded")
+	}
+}
+
+// growing is a file being written: a read at the end of what is written so
+// far returns io.EOF; more may be appended later.
+type growing struct {
+	data []byte
+	pos  int
+}
+
+func (g *growing) Read(p []byte) (int, error) {
+	if g.pos == len(g.data) {
+		return 0, io.EOF
+	}
+	n := copy(p, g.data[g.pos:])
+	g.pos += n
+	return n, nil
+}
+
+// TestLineReaderHold: in tail mode (hold) a line is returned once, whole,
+// when its newline arrives, however many writes it took and however often
+// it was read while incomplete; an over-long one is one LineTooLongError
+// spanning the whole physical line; the gathered bytes stay within the
+// maximum. With hold cleared the unterminated last line is returned.
+func TestLineReaderHold(t *testing.T) {
+	const max = 1024
+	long := strings.Repeat("y", 5000)
+	ok := "[2021-09-22T07:47:21.559-0000] logId=" + strings.Repeat("0", 900) // under the limit, over several writes
+	for _, writes := range [][]string{
+		{"a\n" + long + "\n" + ok + "\nb\n"},
+		{"a\n", long[:600], long[600:1500], long[1500:], "\n", ok[:300], ok[300:], "\nb", "\n"},
+		{"a\n" + long[:2000], long[2000:4999], long[4999:] + "\n" + ok[:10], ok[10:] + "\nb\n"},
+	} {
+		in := &growing{}
+		lr := NewLineReader(in, max, 0)
+		lr.hold = true
+		var res []got
+		var longEnd int64
+		for _, w := range writes {
+			in.data = append(in.data, w...)
+			for {
+				l, err := lr.Next()
+				var tl *LineTooLongError
+				if errors.As(err, &tl) {
+					res = append(res, got{text: string(tl.Head[:8]), number: tl.Number, offset: tl.Offset, tooLong: true})
+					longEnd = tl.End
+					continue
+				}
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				res = append(res, got{string(l.Bytes), l.Number, l.Offset, l.Complete, false})
+			}
+			if len(lr.long) > max+1 {
+				t.Fatalf("%d bytes gathered, over the maximum", len(lr.long))
+			}
+		}
+		want := []got{{"a", 1, 0, true, false}, {"yyyyyyyy", 2, 2, false, true},
+			{ok, 3, 5003, true, false}, {"b", 4, 5003 + int64(len(ok)) + 1, true, false}}
+		if len(res) != len(want) {
+			t.Fatalf("writes %q: got %d lines %v, want %d", writes, len(res), res, len(want))
+		}
+		for i := range res {
+			if res[i] != want[i] {
+				t.Errorf("writes %q: line %d: got %+v, want %+v", writes, i, res[i], want[i])
+			}
+		}
+		if longEnd != 5003 {
+			t.Errorf("over-long line ends at %d, want 5003", longEnd)
+		}
+		end := 5003 + int64(len(ok)) + 3
+		in.data = append(in.data, "unterminated"...)
+		if _, err := lr.Next(); !errors.Is(err, io.EOF) {
+			t.Fatalf("unterminated line returned in hold mode: %v", err)
+		}
+		lr.hold = false
+		l, err := lr.Next()
+		if err != nil || string(l.Bytes) != "unterminated" || l.Complete || l.Offset != end || l.Number != 5 {
+			t.Fatalf("final line: %+v %v", l, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,10 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/nxadm/tail"
+	"github.com/nxadm/tail/watch"
+	"gopkg.in/tomb.v1"
 )
 
 // TailConfig configures a Tailer.
@@ -20,16 +25,25 @@ type TailConfig struct {
 	Pattern string // glob of their names; default "audit.*.log"
 	// Registry holds committed offsets; required.
 	Registry *Registry
-	// StartAtEnd makes never-seen files start at their current end instead
-	// of their beginning (the default).
+	// StartAtEnd applies to the very first start only, that is when the
+	// registry is empty as the Tailer is made: every file of the first
+	// directory listing then starts at the end of its last complete line
+	// instead of its beginning. Files that appear later (new days), and
+	// every file once the registry holds entries, start at their
+	// beginning.
 	StartAtEnd bool
 	// PollInterval is how often files are discovered and the followed file
 	// checked for rotation, truncation and deletion; default 1s.
 	PollInterval time.Duration
-	// RotateGrace is how long the followed file keeps being read after a
-	// newer file appears, for the writer's last lines; default 5s.
+	// RotateGrace is the quiet period of a file that is no longer the
+	// newest (a newer file appeared, it was renamed or deleted, or it is
+	// found so at start): it is finished only once it has not grown and
+	// its last modification is at least RotateGrace old (and, after a
+	// newer file appeared, at least RotateGrace after that was seen); its
+	// complete lines are read meanwhile. Default 5s.
 	RotateGrace time.Duration
-	// Poll makes nxadm/tail poll for changes instead of using inotify.
+	// Poll makes nxadm/tail's change notifier poll the followed file
+	// instead of using inotify.
 	Poll    bool
 	MaxLine int
 	Logger  *slog.Logger
@@ -44,17 +58,22 @@ type Handler interface {
 }
 
 // Tailer follows the dated audit files of a directory: older files are
-// read to their end, oldest first, then the newest is followed with
-// nxadm/tail. It does its own discovery and rotation handling and keeps
-// its own descriptor of the followed file, so that lines written before a
-// rename, a deletion or the switch to the next day's file are drained from
-// that descriptor, never lost.
+// read to their end, oldest first, then the newest is followed. It does
+// its own discovery and rotation handling and reads every file through
+// its own descriptor with a LineReader (memory bounded by the maximum
+// line length, whatever the length of a line), so that lines written
+// before a rename, a deletion or the switch to the next day's file are
+// drained from that descriptor, never lost. nxadm/tail's watcher
+// (inotify, or polling) tells when the followed file changes.
 type Tailer struct {
-	cfg      TailConfig
-	finished map[FileID]bool // files read to the end in this run
-	current  *Tracked
-	files    []*Tracked
-	first    bool
+	cfg          TailConfig
+	finished     map[FileID]bool // files read to the end in this run
+	firstStart   bool            // StartAtEnd and the registry was empty
+	listed       bool            // the first listing was seen
+	unterminated atomic.Int64
+
+	mu    sync.Mutex // guards files, read by Files from other goroutines
+	files []*Tracked // one per file identity
 }
 
 // NewTailer returns a Tailer.
@@ -77,11 +96,37 @@ func NewTailer(cfg TailConfig) (*Tailer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Tailer{cfg: cfg, finished: map[FileID]bool{}, first: true}, nil
+	first := cfg.StartAtEnd && len(cfg.Registry.Entries()) == 0
+	return &Tailer{cfg: cfg, finished: map[FileID]bool{}, firstStart: first}, nil
 }
 
-// Files returns the files read in this run (for lag reporting).
-func (t *Tailer) Files() []*Tracked { return t.files }
+// Files returns the files read in this run that still exist, one per
+// file (for lag reporting). It is safe to call while Run runs; the slice
+// is a copy.
+func (t *Tailer) Files() []*Tracked {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.files)
+}
+
+// Unterminated returns how many files were finished with a last line
+// without its newline, which was then taken as complete (passed to the
+// handler like any line).
+func (t *Tailer) Unterminated() int64 { return t.unterminated.Load() }
+
+// track records tr in the list of files, replacing an earlier Tracked of
+// the same file.
+func (t *Tailer) track(tr *Tracked) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i, o := range t.files {
+		if o.ID.Same(tr.ID) {
+			t.files[i] = tr
+			return
+		}
+	}
+	t.files = append(t.files, tr)
+}
 
 // discover lists the matching files, oldest first (dated names sort by
 // date; equal names cannot occur).
@@ -131,8 +176,12 @@ func (t *Tailer) next() (*os.File, *Tracked, bool, error) {
 	if err != nil {
 		return nil, nil, false, err
 	}
-	first := t.first
-	t.first = false
+	if !t.listed {
+		t.listed = true
+		if t.firstStart {
+			t.startAtEnd(paths)
+		}
+	}
 	t.prune(paths)
 	for i, p := range paths {
 		f, err := os.Open(p)
@@ -154,9 +203,6 @@ func (t *Tailer) next() (*os.File, *Tracked, bool, error) {
 		}
 		if !known {
 			e = Entry{FileID: id, Path: p}
-			if t.cfg.StartAtEnd && first {
-				e.Offset = size // files present at the very first start
-			}
 			t.cfg.Registry.Set(e)
 		}
 		if e.Offset > size {
@@ -165,14 +211,58 @@ func (t *Tailer) next() (*os.File, *Tracked, bool, error) {
 		}
 		tr := newTracked(p, id, t.cfg.Registry, e)
 		tr.Size.Store(size)
-		t.files = append(t.files, tr)
+		t.track(tr)
 		return f, tr, i == len(paths)-1, nil
 	}
 	return nil, nil, false, nil
 }
 
+// startAtEnd applies StartAtEnd to the first listing: each file the
+// registry does not know is registered at the end of its last complete
+// line (an unterminated last line is read once complete). A file without
+// a complete first line yet has no identity; it starts at 0, which is
+// that end too. Line numbers of such files count from where reading
+// starts.
+func (t *Tailer) startAtEnd(paths []string) {
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		id, size, err := Identify(f)
+		if err == nil && id.Fingerprint != "" {
+			if _, known := t.cfg.Registry.Lookup(id); !known {
+				if end, err := lastLineEnd(f, size); err == nil {
+					t.cfg.Registry.Set(Entry{FileID: id, Path: p, Offset: end})
+					t.cfg.Logger.Info("start_at end: skipping what the file already holds", "file", p, "offset", end)
+				}
+			}
+		}
+		f.Close()
+	}
+}
+
+// lastLineEnd returns the offset just past the last newline before size,
+// 0 if there is none.
+func lastLineEnd(f *os.File, size int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	for end := size; end > 0; {
+		start := max(0, end-int64(len(buf)))
+		b := buf[:end-start]
+		if _, err := f.ReadAt(b, start); err != nil {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			return start + int64(i) + 1, nil
+		}
+		end = start
+	}
+	return 0, nil
+}
+
 // prune forgets registry entries of files that no longer exist (or whose
-// inode now holds another file), so the registry does not grow forever.
+// inode now holds another file), so the registry does not grow forever,
+// and drops them from Files.
 func (t *Tailer) prune(paths []string) {
 	var live []FileID
 	for _, p := range paths {
@@ -183,202 +273,248 @@ func (t *Tailer) prune(paths []string) {
 			f.Close()
 		}
 	}
-	t.cfg.Registry.Forget(func(e Entry) bool {
-		for _, id := range live {
-			if id.Same(e.FileID) {
+	isLive := func(id FileID) bool {
+		for _, l := range live {
+			if l.Same(id) {
 				return true
 			}
 		}
 		return false
-	})
+	}
+	t.cfg.Registry.Forget(func(e Entry) bool { return isLive(e.FileID) })
+	t.mu.Lock()
+	t.files = slices.DeleteFunc(t.files, func(tr *Tracked) bool { return !isLive(tr.ID) })
+	t.mu.Unlock()
 }
 
-// read reads tr from its committed offset: to the end if it is not the
-// newest file, else following it until it is superseded, renamed,
-// deleted or truncated.
+type position struct{ offset, line int64 }
+
+// fileReader reads one file through our own descriptor.
+type fileReader struct {
+	f   *os.File
+	tr  *Tracked
+	lr  *LineReader // holds an unterminated line until its newline (or the end)
+	pos position    // just past the last line handed to the handler
+}
+
+// readOffset is how far the file has been read: the lines handed over and
+// the unterminated line held.
+func (rd *fileReader) readOffset() int64 { return rd.pos.offset + rd.lr.size }
+
+// read reads tr from its committed offset: if it is not the newest file,
+// to its end once it is quiet; else following it until it is superseded,
+// renamed, deleted or truncated.
 func (t *Tailer) read(ctx context.Context, f *os.File, tr *Tracked, newest bool, h Handler) error {
 	start, _ := tr.Committed()
 	tr.mu.Lock()
 	line := tr.committed.line
 	tr.mu.Unlock()
-	pos := position{offset: start, line: line}
-	if !newest {
-		return t.drain(ctx, f, tr, &pos, h, true)
-	}
-	return t.follow(ctx, f, tr, &pos, h)
-}
-
-type position struct{ offset, line int64 }
-
-// drain reads f from pos to its end. With final, a last line without a
-// newline is taken as complete and the file is finished.
-func (t *Tailer) drain(ctx context.Context, f *os.File, tr *Tracked, pos *position, h Handler, final bool) error {
-	if _, err := f.Seek(pos.offset, io.SeekStart); err != nil {
+	if _, err := f.Seek(start, io.SeekStart); err != nil {
 		return fmt.Errorf("%s: %w", tr.Path, err)
 	}
-	lr := NewLineReader(f, t.cfg.MaxLine, pos.offset)
-	lr.number = pos.line
-	for ctx.Err() == nil {
-		l, err := lr.Next()
-		var tl *LineTooLongError
-		switch {
-		case errors.As(err, &tl):
-			if err := h.TooLong(tr, tl); err != nil {
-				return err
-			}
-			pos.offset, pos.line = tl.End, tl.Number
-			continue
-		case errors.Is(err, io.EOF):
-			if err := h.Flush(); err != nil {
-				return err
-			}
-			if final {
-				t.finished[tr.ID] = true
-				tr.finish(pos.offset)
-			}
-			return nil
-		case err != nil:
-			return fmt.Errorf("%s: %w", tr.Path, err)
-		}
-		if !l.Complete && !final {
-			return h.Flush() // an unfinished line: read again later
-		}
-		if err := h.Line(tr, l); err != nil {
-			return err
-		}
-		pos.offset, pos.line = l.End, l.Number
+	rd := &fileReader{f: f, tr: tr, pos: position{offset: start, line: line}}
+	rd.lr = NewLineReader(f, t.cfg.MaxLine, start)
+	rd.lr.number = line
+	rd.lr.hold = true
+	if !newest {
+		// Superseded already (files that appeared while ingestd was
+		// stopped, or the previous newest after a restart): its writer may
+		// still be finishing it, so it gets the same quiet period, counted
+		// from its last modification.
+		return t.drainUntilQuiet(ctx, rd, h, time.Time{})
 	}
-	return h.Flush()
+	return t.follow(ctx, rd, h)
 }
 
-// follow tails the newest file with nxadm/tail until something ends it.
-func (t *Tailer) follow(ctx context.Context, f *os.File, tr *Tracked, pos *position, h Handler) error {
-	tl, err := tail.TailFile(tr.Path, tail.Config{
-		Location: &tail.SeekInfo{Offset: pos.offset, Whence: io.SeekStart},
-		Follow:   true, ReOpen: false, MustExist: true, CompleteLines: true,
-		Poll: t.cfg.Poll, Logger: tail.DiscardingLogger,
-	})
-	if err != nil {
-		return fmt.Errorf("tail %s: %w", tr.Path, err)
+// readLines hands the lines available in rd to h, until the end of what
+// is written (an unterminated line stays held in rd.lr unless its hold is
+// cleared), until limit bytes (0: no limit; more is then true) or until
+// ctx ends. It returns how many lines (or over-long lines) were handed.
+func (t *Tailer) readLines(ctx context.Context, rd *fileReader, h Handler, limit int64) (n int, more bool, err error) {
+	from := rd.pos.offset
+	for ctx.Err() == nil {
+		if limit > 0 && rd.pos.offset-from >= limit {
+			return n, true, nil
+		}
+		l, err := rd.lr.Next()
+		if err != nil {
+			tl, ok := err.(*LineTooLongError)
+			switch {
+			case ok:
+				if err := h.TooLong(rd.tr, tl); err != nil {
+					return n, false, err
+				}
+				rd.pos = position{offset: tl.End, line: tl.Number}
+				n++
+				continue
+			case errors.Is(err, io.EOF):
+				return n, false, nil
+			default:
+				return n, false, fmt.Errorf("%s: %w", rd.tr.Path, err)
+			}
+		}
+		if !l.Complete { // only at the final end, when hold is off
+			t.unterminated.Add(1)
+			t.cfg.Logger.Warn("file ends with a line without newline; taking it as complete", "file", rd.tr.Path, "line", l.Number, "offset", l.Offset)
+		}
+		if err := h.Line(rd.tr, l); err != nil {
+			return n, false, err
+		}
+		rd.pos = position{offset: l.End, line: l.Number}
+		n++
 	}
-	stopTail := func() {
-		tl.Stop()
-		tl.Cleanup()
+	return n, false, nil
+}
+
+// finish reads rd to its end, taking an unterminated last line as
+// complete (it goes to the handler like any line: indexed, or
+// dead-lettered by the parser or as over-long; and it is counted, see
+// Unterminated), and marks the file finished.
+func (t *Tailer) finish(ctx context.Context, rd *fileReader, h Handler) error {
+	rd.lr.hold = false
+	if _, _, err := t.readLines(ctx, rd, h, 0); err != nil {
+		return err
 	}
-	// nxadm/tail may have opened a different file than f if the path was
-	// replaced in between: check, and fall back to draining f.
+	if err := h.Flush(); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return nil // not finished: read again at the next start
+	}
+	t.finished[rd.tr.ID] = true
+	rd.tr.finish(rd.pos.offset)
+	return nil
+}
+
+// followBurst bounds what follow reads before looking at its timers and
+// notifications again.
+const followBurst = 1 << 20
+
+// follow tails the newest file until something ends it. It reads through
+// rd; nxadm/tail's watcher only wakes it up when the file changes, and
+// the poll ticker checks for rotation, truncation and newer files.
+func (t *Tailer) follow(ctx context.Context, rd *fileReader, h Handler) error {
+	n := t.notify(rd.tr.Path, rd.readOffset())
+	defer func() { n.stop() }() // n may be replaced below
 	tick := time.NewTicker(t.cfg.PollInterval)
 	defer tick.Stop()
-	var newerSince time.Time
-	var buf []byte
 	idle := time.NewTimer(time.Hour)
 	idle.Stop()
 	defer idle.Stop()
 	armed := false
+	var newerSince time.Time
 	for {
+		got, more, err := t.readLines(ctx, rd, h, followBurst)
+		if err != nil {
+			return err
+		}
+		if got > 0 && !armed { // flush what is gathered once lines pause for a moment
+			idle.Reset(flushDelay)
+			armed = true
+		}
+		var again <-chan struct{}
+		if more {
+			again = ready
+		}
+		check := false
 		select {
 		case <-ctx.Done():
-			stopTail()
 			return h.Flush()
-		case l, ok := <-tl.Lines:
-			if !ok || l.Err != nil {
-				// nxadm/tail stopped (e.g. the file went away): finish
-				// from our own descriptor.
-				stopTail()
-				if t.stillCurrent(tr) {
-					return t.drain(ctx, f, tr, pos, h, false)
-				}
-				return t.drainUntilQuiet(ctx, f, tr, pos, h)
+		case <-again:
+		case <-n.modified():
+			if st, err := rd.f.Stat(); err == nil {
+				rd.tr.Size.Store(st.Size())
+				check = st.Size() < rd.readOffset()
 			}
-			n := int64(len(l.Text)) + 1
-			// Check the line against our own descriptor at our offset:
-			// nxadm/tail silently reopens a truncated file, after which its
-			// lines are no longer at the offsets we track.
-			if cap(buf) < int(n) {
-				buf = make([]byte, n)
-			}
-			buf = buf[:n]
-			if _, err := f.ReadAt(buf, pos.offset); err != nil || string(buf[:n-1]) != l.Text || buf[n-1] != '\n' {
-				t.cfg.Logger.Info("file changed under the reader; reading it again", "file", tr.Path)
-				stopTail()
-				if err := h.Flush(); err != nil {
-					return err
-				}
-				if t.stillCurrent(tr) {
-					return nil // next() finds it again (truncated or rewritten)
-				}
-				return t.drainUntilQuiet(ctx, f, tr, pos, h)
-			}
-			ln := Line{Bytes: buf[:n-1], Number: pos.line + 1, Offset: pos.offset, End: pos.offset + n, Complete: true}
-			if t.cfg.MaxLine > 0 && len(l.Text) > t.maxLine() {
-				err = h.TooLong(tr, &LineTooLongError{Number: ln.Number, Offset: ln.Offset, End: ln.End, Head: ln.Bytes[:min(4096, len(ln.Bytes))]})
-			} else {
-				err = h.Line(tr, ln)
-			}
-			if err != nil {
-				stopTail()
-				return err
-			}
-			pos.offset, pos.line = ln.End, ln.Number
-			if !armed { // flush what is gathered once lines pause for a moment
-				idle.Reset(flushDelay)
-				armed = true
-			}
+		case <-n.truncated():
+			check = true
+		case <-n.deleted():
+			n.stop() // its watcher has ended
+			check = true
 		case <-idle.C:
 			armed = false
 			if err := h.Flush(); err != nil {
-				stopTail()
 				return err
 			}
 		case <-tick.C:
 			if err := h.Flush(); err != nil {
-				stopTail()
 				return err
 			}
-			st, err := f.Stat()
-			if err == nil {
-				tr.Size.Store(st.Size())
+			if st, err := rd.f.Stat(); err == nil {
+				rd.tr.Size.Store(st.Size())
 			}
-			switch t.check(f, tr, pos) {
-			case keep:
-			case truncated:
-				t.cfg.Logger.Info("file truncated; reading it again from the start", "file", tr.Path)
-				stopTail()
-				return nil // next() finds it again under its new identity
-			case replaced:
-				// Renamed away or deleted: the writer may still append to
-				// it for a moment; drain our descriptor until it is quiet.
-				stopTail()
-				return t.drainUntilQuiet(ctx, f, tr, pos, h)
-			case superseded:
-				if newerSince.IsZero() {
-					newerSince = time.Now()
-				}
-				if time.Since(newerSince) >= t.cfg.RotateGrace {
-					stopTail()
-					return t.drain(ctx, f, tr, pos, h, true)
-				}
+			check = true
+		}
+		if !check {
+			continue
+		}
+		switch t.check(rd) {
+		case keep:
+			if n.tomb == nil { // watch again after a deletion that was not one
+				n = t.notify(rd.tr.Path, rd.readOffset())
+			}
+		case truncated:
+			t.cfg.Logger.Info("file truncated or rewritten; reading it again from the start", "file", rd.tr.Path)
+			return h.Flush() // next() finds it again under its new identity
+		case replaced:
+			// Renamed away or deleted: the writer may still append to it
+			// for a moment; drain our descriptor until it is quiet.
+			n.stop()
+			return t.drainUntilQuiet(ctx, rd, h, time.Now())
+		case superseded:
+			if newerSince.IsZero() {
+				newerSince = time.Now()
+			}
+			if time.Since(newerSince) >= t.cfg.RotateGrace {
+				n.stop()
+				return t.drainUntilQuiet(ctx, rd, h, newerSince)
 			}
 		}
 	}
 }
 
-// drainUntilQuiet reads a renamed or deleted file through our descriptor
-// until it has not grown for RotateGrace, then finishes it.
-func (t *Tailer) drainUntilQuiet(ctx context.Context, f *os.File, tr *Tracked, pos *position, h Handler) error {
-	quietSince := time.Now()
+// ready is always ready to receive from.
+var ready = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// drainUntilQuiet reads a file that is no longer the newest through our
+// descriptor, its complete lines as they come, until it has been quiet for
+// RotateGrace: no growth seen, and its last modification (capped at now)
+// at least RotateGrace old; quiet counts from since at the earliest (when
+// a newer file was seen or a rename noticed; zero for a file found
+// superseded at start: from its last modification only). Only then is the
+// file finished, an unterminated last line included.
+func (t *Tailer) drainUntilQuiet(ctx context.Context, rd *fileReader, h Handler, since time.Time) error {
+	quiet := since
+	last := int64(-1)
 	for {
-		before := pos.offset
-		if err := t.drain(ctx, f, tr, pos, h, false); err != nil {
+		if _, _, err := t.readLines(ctx, rd, h, 0); err != nil {
 			return err
 		}
-		if pos.offset != before {
-			quietSince = time.Now()
+		if err := h.Flush(); err != nil {
+			return err
 		}
-		if time.Since(quietSince) >= t.cfg.RotateGrace || ctx.Err() != nil {
-			return t.drain(ctx, f, tr, pos, h, true)
+		if ctx.Err() != nil {
+			return nil
 		}
-		if !sleep(ctx, t.cfg.PollInterval) {
+		now := time.Now()
+		if st, err := rd.f.Stat(); err == nil {
+			rd.tr.Size.Store(st.Size())
+			if last >= 0 && st.Size() != last {
+				quiet = now
+			}
+			last = st.Size()
+			if mt := st.ModTime(); mt.After(quiet) {
+				quiet = mt
+				if mt.After(now) { // a modification "in the future" counts as now
+					quiet = now
+				}
+			}
+		}
+		left := t.cfg.RotateGrace - now.Sub(quiet)
+		if left <= 0 {
+			return t.finish(ctx, rd, h)
+		}
+		if !sleep(ctx, min(left, t.cfg.PollInterval)) {
 			return h.Flush()
 		}
 	}
@@ -386,13 +522,6 @@ func (t *Tailer) drainUntilQuiet(ctx context.Context, f *os.File, tr *Tracked, p
 
 // flushDelay bounds how long a line waits in a partly filled chunk.
 const flushDelay = 5 * time.Millisecond
-
-func (t *Tailer) maxLine() int {
-	if t.cfg.MaxLine <= 0 {
-		return DefaultMaxLine
-	}
-	return t.cfg.MaxLine
-}
 
 type state int
 
@@ -406,16 +535,16 @@ const (
 // check looks at the followed file: is it shorter than what was read
 // (copytruncate), rewritten (fingerprint changed), gone or replaced at its
 // path, or has a newer file appeared?
-func (t *Tailer) check(f *os.File, tr *Tracked, pos *position) state {
-	id, size, err := Identify(f)
-	if err == nil && (size < pos.offset || (id.Fingerprint != "" && tr.ID.Fingerprint != "" && id.Fingerprint != tr.ID.Fingerprint)) {
+func (t *Tailer) check(rd *fileReader) state {
+	id, size, err := Identify(rd.f)
+	if err == nil && (size < rd.readOffset() || (id.Fingerprint != "" && rd.tr.ID.Fingerprint != "" && id.Fingerprint != rd.tr.ID.Fingerprint)) {
 		return truncated
 	}
-	if !t.stillCurrent(tr) {
+	if !t.stillCurrent(rd.tr) {
 		return replaced
 	}
 	paths, err := t.discover()
-	if err == nil && len(paths) > 0 && paths[len(paths)-1] > tr.Path {
+	if err == nil && len(paths) > 0 && paths[len(paths)-1] > rd.tr.Path {
 		return superseded
 	}
 	return keep
@@ -430,6 +559,72 @@ func (t *Tailer) stillCurrent(tr *Tracked) bool {
 	defer g.Close()
 	id, _, err := Identify(g)
 	return err == nil && id.Dev == tr.ID.Dev && id.Ino == tr.ID.Ino
+}
+
+// notifier wakes follow up when its file changes: nxadm/tail's file
+// watcher (inotify, or polling with Poll). Without one (it could not be
+// set up, or it ended with a deletion) the poll ticker still drives
+// follow.
+type notifier struct {
+	path    string
+	inotify bool
+	tomb    *tomb.Tomb
+	changes *watch.FileChanges
+}
+
+func (t *Tailer) notify(path string, pos int64) *notifier {
+	n := &notifier{path: filepath.Clean(path), inotify: !t.cfg.Poll}
+	var w watch.FileWatcher
+	if t.cfg.Poll {
+		w = watch.NewPollingFileWatcher(n.path)
+	} else {
+		w = watch.NewInotifyFileWatcher(n.path)
+	}
+	tb := new(tomb.Tomb)
+	changes, err := w.ChangeEvents(tb, pos)
+	if err != nil {
+		t.cfg.Logger.Debug("no change notification; polling", "file", path, "err", err)
+		return n
+	}
+	n.tomb, n.changes = tb, changes
+	return n
+}
+
+// stop ends the watcher. The inotify watcher removes its watch of the
+// path as it ends, asynchronously; wait (briefly) until it has, so that it
+// cannot remove the watch of a next notifier of the same path.
+func (n *notifier) stop() {
+	if n.tomb == nil {
+		return
+	}
+	n.tomb.Kill(nil)
+	n.tomb, n.changes = nil, nil
+	if n.inotify {
+		for deadline := time.Now().Add(time.Second); watch.Events(n.path) != nil && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+func (n *notifier) modified() <-chan bool {
+	if n.changes == nil {
+		return nil
+	}
+	return n.changes.Modified
+}
+
+func (n *notifier) truncated() <-chan bool {
+	if n.changes == nil {
+		return nil
+	}
+	return n.changes.Truncated
+}
+
+func (n *notifier) deleted() <-chan bool {
+	if n.changes == nil {
+		return nil
+	}
+	return n.changes.Deleted
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
