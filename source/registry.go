@@ -87,6 +87,7 @@ type Registry struct {
 	mu    sync.Mutex
 	files map[FileID]*Entry
 	dirty bool
+	fresh bool // no registry file existed: the very first start
 }
 
 // ErrRegistryCorrupt is returned when neither the registry nor its backup
@@ -107,7 +108,10 @@ func OpenRegistry(path string, log *slog.Logger) (*Registry, error) {
 	entries, err := readRegistry(path)
 	if errors.Is(err, os.ErrNotExist) {
 		if _, berr := os.Stat(path + ".bak"); berr != nil {
-			return r, nil // first start
+			// First start. Saved even while empty, so that a later start
+			// is never taken for a first one (input.start_at: end).
+			r.fresh, r.dirty = true, true
+			return r, nil
 		}
 	}
 	if err != nil {
@@ -146,6 +150,11 @@ func readRegistry(path string) ([]Entry, error) {
 	}
 	return rf.Files, nil
 }
+
+// FirstStart reports whether no registry (nor backup) existed when it was
+// opened: ingestd never ran with this registry before. An existing but
+// empty registry (every file pruned) is not a first start.
+func (r *Registry) FirstStart() bool { return r.fresh }
 
 // Lookup returns the entry of the file with identity id.
 func (r *Registry) Lookup(id FileID) (Entry, bool) {

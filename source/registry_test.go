@@ -104,3 +104,27 @@ func TestRegistrySaveAfterBarrier(t *testing.T) {
 		t.Errorf("next save wrote offset %d, want 300", got.Offset)
 	}
 }
+
+// TestRegistryFirstStart: only a registry that never existed is a first
+// start; one emptied by pruning is not (start_at: end must not skip the
+// files that appear while ingestd is stopped).
+func TestRegistryFirstStart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registry.json")
+	r, err := OpenRegistry(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.FirstStart() {
+		t.Fatal("a missing registry is not reported as the first start")
+	}
+	if err := r.Save(); err != nil { // saved although empty
+		t.Fatal(err)
+	}
+	r2, err := OpenRegistry(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.FirstStart() || len(r2.Entries()) != 0 {
+		t.Errorf("empty saved registry: FirstStart %v, %d entries", r2.FirstStart(), len(r2.Entries()))
+	}
+}

@@ -25,12 +25,12 @@ type TailConfig struct {
 	Pattern string // glob of their names; default "audit.*.log"
 	// Registry holds committed offsets; required.
 	Registry *Registry
-	// StartAtEnd applies to the very first start only, that is when the
-	// registry is empty as the Tailer is made: every file of the first
+	// StartAtEnd applies to the very first start only, that is when no
+	// registry file existed (Registry.FirstStart): every file of the first
 	// directory listing then starts at the end of its last complete line
 	// instead of its beginning. Files that appear later (new days), and
-	// every file once the registry holds entries, start at their
-	// beginning.
+	// every file on any later start — even if the registry has become
+	// empty — start at their beginning.
 	StartAtEnd bool
 	// PollInterval is how often files are discovered and the followed file
 	// checked for rotation, truncation and deletion; default 1s.
@@ -68,7 +68,7 @@ type Handler interface {
 type Tailer struct {
 	cfg          TailConfig
 	finished     map[FileID]bool // files read to the end in this run
-	firstStart   bool            // StartAtEnd and the registry was empty
+	firstStart   bool            // StartAtEnd and Registry.FirstStart
 	listed       bool            // the first listing was seen
 	unterminated atomic.Int64
 
@@ -96,7 +96,7 @@ func NewTailer(cfg TailConfig) (*Tailer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	first := cfg.StartAtEnd && len(cfg.Registry.Entries()) == 0
+	first := cfg.StartAtEnd && cfg.Registry.FirstStart()
 	return &Tailer{cfg: cfg, finished: map[FileID]bool{}, firstStart: first}, nil
 }
 
