@@ -287,13 +287,7 @@ func TestTailPartialLineAcrossRestart(t *testing.T) {
 	equal(t, h.rec.waitFor(t, 1), []string{"first line"})
 	time.Sleep(200 * time.Millisecond)
 	h.stop()
-	if err := reg.Save(); err != nil {
-		t.Fatal(err)
-	}
-	reg2, err := OpenRegistry(reg.path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg2 := reopen(t, reg)
 	if e := reg2.Entries(); len(e) != 1 || e[0].Offset != int64(len("first line\n")) {
 		t.Fatalf("registry after stop: %+v", e)
 	}
