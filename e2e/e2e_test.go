@@ -250,6 +250,18 @@ func TestEngineNodeLoss(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// Only once every replica is in sync does the data survive the loss
+	// of a node; stopping a node while a replica is still recovering from
+	// it leaves that shard without a copy (red) until it returns, and the
+	// sink then rightly retries forever.
+	var health struct {
+		Status   string `json:"status"`
+		TimedOut bool   `json:"timed_out"`
+	}
+	call(t, http.MethodGet, base+"/_cluster/health/"+prefix+"*?wait_for_status=green&wait_for_no_initializing_shards=true&timeout=90s", nil, &health)
+	if health.Status != "green" || health.TimedOut {
+		t.Fatalf("replicas not allocated before the node loss: %+v", health)
+	}
 	out, err := exec.Command(script, "stop-node", "3").CombinedOutput()
 	if err != nil {
 		t.Fatalf("stop-node: %v\n%s", err, out)
