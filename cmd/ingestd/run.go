@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ingestd/ingestd/enrich"
+	"github.com/ingestd/ingestd/metrics"
 	"github.com/ingestd/ingestd/pipeline"
 	"github.com/ingestd/ingestd/sink"
 	"github.com/ingestd/ingestd/source"
@@ -42,6 +45,9 @@ type daemonConfig struct {
 	DeadLetter struct {
 		Path string `yaml:"path"`
 	} `yaml:"dead_letter"`
+	Metrics struct {
+		Listen string `yaml:"listen"`
+	} `yaml:"metrics"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	StatusInterval  time.Duration `yaml:"status_interval"`
 	Workers         int           `yaml:"workers"`
@@ -167,6 +173,11 @@ func (c *daemonConfig) problems() []string {
 			p = append(p, fmt.Sprintf("%s: %d: must be positive", n.name, n.v))
 		}
 	}
+	if l := c.Metrics.Listen; l != "" {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			p = append(p, fmt.Sprintf("metrics.listen: %q: want host:port or :port", l))
+		}
+	}
 	if c.Workers < 0 {
 		p = append(p, fmt.Sprintf("workers: %d: must not be negative (0 = one per CPU)", c.Workers))
 	}
@@ -242,6 +253,7 @@ file has) every line before it. Flags override the configuration file.`,
 	fl.StringVar(&c.Output.Index, "index", c.Output.Index, "index name pattern")
 	fl.DurationVar(&c.Output.FlushInterval, "flush-interval", c.Output.FlushInterval, "bulk flush interval")
 	fl.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to finish in-flight work after SIGTERM")
+	fl.StringVar(&c.Metrics.Listen, "metrics-listen", c.Metrics.Listen, "serve /metrics (Prometheus) and /healthz on this address, e.g. :9108")
 	return cmd
 }
 
@@ -304,6 +316,25 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 		return &exitError{2, err}
 	}
 
+	var st pipeline.Stats
+	var saveFailures atomic.Int64
+	if c.Metrics.Listen != "" {
+		h := metrics.Handler(metrics.NewCollector(metrics.Sources{
+			Pipeline: &st, Bulk: bulk, Enricher: enr, Tailer: tailer, RegistrySave: &saveFailures,
+		}), func() error {
+			if err := bulk.Err(); err != nil && !errors.Is(err, context.Canceled) {
+				return err
+			}
+			return nil
+		})
+		stop, err := metrics.Listen(c.Metrics.Listen, h)
+		if err != nil {
+			return &exitError{2, err}
+		}
+		defer stop()
+		log.Info("metrics", "listen", c.Metrics.Listen, "paths", "/metrics /healthz")
+	}
+
 	// Save the registry periodically, and report lag.
 	saveDone := make(chan struct{})
 	stopSave := make(chan struct{})
@@ -319,6 +350,7 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 				return
 			case <-t.C:
 				if err := reg.SaveAfter(letters.Sync); err != nil {
+					saveFailures.Add(1)
 					log.Error("registry not saved", "err", err)
 				}
 			case <-status.C:
@@ -341,7 +373,6 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 		}
 	}()
 
-	var st pipeline.Stats
 	log.Info("following", "dir", c.Input.Dir, "pattern", c.Input.Pattern, "registry", c.Registry.Path)
 	runErr := pipeline.Tail(ctx, pipeline.Options{
 		Enricher: enr, Sink: bulk, DeadLetters: letters, MaxLine: c.Input.MaxLine, Logger: log, Workers: c.Workers,
@@ -380,20 +411,8 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 
 // logLag reports how far behind the committed offsets are.
 func logLag(log *slog.Logger, t *source.Tailer, b *sink.Bulk, enr *enrich.Enricher) {
-	var behind int64
-	var newest int64
-	for _, f := range t.Files() {
-		off, ev := f.Committed()
-		if d := f.Size.Load() - off; d > 0 {
-			behind += d
-		}
-		newest = max(newest, ev)
-	}
-	secs := 0.0
-	if behind > 0 && newest > 0 {
-		secs = time.Since(time.UnixMilli(newest)).Seconds()
-	}
-	log.Info("status", "bytes_behind", behind, "seconds_behind", fmt.Sprintf("%.1f", secs),
+	lag := metrics.LagOf(t)
+	log.Info("status", "bytes_behind", lag.Bytes, "seconds_behind", fmt.Sprintf("%.1f", lag.Seconds),
 		"indexed", b.Stats.Indexed.Load(), "dead_lettered", b.Stats.DeadLettered.Load(), "retried", b.Stats.Retried.Load(),
 		"ambiguous_keys", enr.AmbiguousKeys.Load(), "ambiguous_user_pool", enr.AmbiguousUserPool.Load())
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -93,7 +94,10 @@ func TestRunFlagsOverrideConfig(t *testing.T) {
 
 // rejectingES answers like Elasticsearch 8 and rejects every bulk item with
 // a mapping error.
-func rejectingES(t *testing.T) *httptest.Server {
+func rejectingES(t *testing.T) *httptest.Server { return fakeES(t, 400) }
+
+// fakeES answers like Elasticsearch 8; every bulk item gets status.
+func fakeES(t *testing.T, status int) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Elastic-Product", "Elasticsearch")
 		w.Header().Set("Content-Type", "application/json")
@@ -105,11 +109,15 @@ func rejectingES(t *testing.T) *httptest.Server {
 			var items []string
 			for i, l := range bytes.Split(bytes.TrimSpace(body), []byte("\n")) {
 				if i%2 == 0 {
-					items = append(items, `{"index":{"status":400,"error":{"type":"mapper_parsing_exception","reason":"rejected by the test"}}}`)
+					if status == 400 {
+						items = append(items, `{"index":{"status":400,"error":{"type":"mapper_parsing_exception","reason":"rejected by the test"}}}`)
+					} else {
+						items = append(items, fmt.Sprintf(`{"index":{"status":%d}}`, status))
+					}
 				}
 				_ = l
 			}
-			fmt.Fprintf(w, `{"errors":true,"items":[%s]}`, strings.Join(items, ","))
+			fmt.Fprintf(w, `{"errors":%v,"items":[%s]}`, status >= 300, strings.Join(items, ","))
 		default:
 			io.WriteString(w, `{"acknowledged":true}`)
 		}
@@ -158,5 +166,73 @@ func TestRunStopsWhenDeadLettersFail(t *testing.T) {
 		if e.Offset != 0 {
 			t.Errorf("offset %d committed for %s although its line was neither indexed nor dead-lettered", e.Offset, e.Path)
 		}
+	}
+}
+
+// TestRunMetrics: with metrics.listen the daemon serves Prometheus counters
+// and a health check while it runs, and a signal still ends it with 0.
+func TestRunMetrics(t *testing.T) {
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	os.Mkdir(logs, 0o700)
+	cases, err := os.ReadFile(td + "cases.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(logs, "audit.2021-09-22.log"), cases, 0o600)
+	srv := fakeES(t, 201)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("input:\n  dir: "+logs+"\nregistry:\n  path: "+dir+"/reg.json\ndead_letter:\n  path: "+dir+
+		"/dlq.ndjson\noutput:\n  urls: ["+srv.URL+"]\n  flush_interval: 50ms\nenrich:\n  no_geoip: true\nmetrics:\n  listen: "+addr+"\n"), 0o600)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		cmd := newRootCmd(context.Background())
+		cmd.SetArgs([]string{"run", "--config", cfg})
+		cmd.SetErr(io.Discard)
+		done <- cmd.ExecuteContext(ctx)
+	}()
+	want := []string{
+		"ingestd_engine_indexed_total 10\n", // the 10 documents of cases.log
+		`ingestd_dead_lettered_total{stage="parse"} 3` + "\n",
+		"ingestd_ambiguous_user_pool_documents_total 1\n",
+		"ingestd_lag_bytes 0\n",
+	}
+	var body string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		res, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		body = string(b)
+		missing := false
+		for _, w := range want {
+			missing = missing || !strings.Contains(body, w)
+		}
+		if !missing {
+			break
+		}
+	}
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("/metrics lacks %q", w)
+		}
+	}
+	if res, err := http.Get("http://" + addr + "/healthz"); err != nil || res.StatusCode != 200 {
+		t.Errorf("/healthz: %v %v", res, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run after a signal: %v, want exit status 0", err)
 	}
 }
