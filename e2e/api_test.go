@@ -398,13 +398,17 @@ func TestAPISpoofedPool(t *testing.T) {
 	spoof := fixture{id: "sp-2", pool: poolA, eventType: "createUser", user: "u2", app: "app0", ip: "36.112.24.2", at: at.Add(time.Minute)}
 	normalB := fixture{id: "sp-3", pool: poolB, eventType: "login", user: "u3", app: "app0", ip: "36.112.24.3", at: at.Add(2 * time.Minute)}
 	spoofLine := strings.Replace(spoof.line(), "userName=n ", "userName=x userPoolId="+poolB+" ", 1)
-	addr := startServeOn(t, base, normalA.line()+spoofLine+normalB.line())
+	// A user agent naming pool B after the real key must not show pool
+	// A's event to pool B.
+	uaSpoof := fixture{id: "sp-4", pool: poolA, eventType: "login", user: "u4", app: "app0", ip: "36.112.24.4", at: at.Add(3 * time.Minute)}
+	uaLine := strings.Replace(uaSpoof.line(), "userAgent=python-requests/2.26.0", "userAgent=curl/8 userPoolId="+poolB, 1)
+	addr := startServeOn(t, base, normalA.line()+spoofLine+normalB.line()+uaLine)
 
 	for _, tt := range []struct {
 		pool string
 		want string
 	}{
-		{poolA, "sp-2,sp-1"},
+		{poolA, "sp-4,sp-2,sp-1"},
 		{poolB, "sp-3,sp-2"},
 		{"8000000000000000000000cc", ""},
 	} {

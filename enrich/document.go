@@ -257,13 +257,28 @@ func appendKeySet(dst []byte, name string, s parser.KeySet) []byte {
 	return append(dst, ']')
 }
 
-// poolCandidates returns the distinct values that follow "userPoolId=" at a
-// key position of line (after a space), each up to the next space. Only
-// called for the rare ambiguous lines, so it may allocate.
+// poolCandidates returns the distinct values that follow " userPoolId=" in
+// the part of line where the server's own userPoolId key can be: from the
+// first " userPoolId=" up to the first " userAgent=" after it. The server
+// writes userPoolId after userName (user-controlled: where a spoof hides)
+// and before userId, requestId, roleName, roleCode and roleId (its own
+// values) and userAgent; so the real key is always in that part, and text
+// from userAgent on — a user agent anyone can set, event details, messages
+// — never adds a pool: it cannot make an event visible to another pool.
+// Each value runs up to the next space. Only called for the rare ambiguous
+// lines, so it may allocate.
 func poolCandidates(line []byte) [][]byte {
 	const key = " userPoolId="
+	first := bytes.Index(line, []byte(key))
+	if first < 0 {
+		return nil
+	}
+	region := line[first:]
+	if i := bytes.Index(region, []byte(" "+parser.UserAgent.String()+"=")); i >= 0 {
+		region = region[:i]
+	}
 	var out [][]byte
-	for rest := line; ; {
+	for rest := region; ; {
 		i := bytes.Index(rest, []byte(key))
 		if i < 0 {
 			return out

@@ -263,12 +263,22 @@ func TestDocumentAmbiguousKeys(t *testing.T) {
 			ambig:    1, ambigPool: 1,
 		},
 		{
+			// Text after the real key (a user agent anyone can set) must
+			// not make the event visible to the pool it names.
+			name:      "user agent naming another pool after the real key",
+			line:      strings.Replace(seed, "userAgent=python-requests/2.26.0", "userAgent=curl/8 userPoolId=evilpool", 1),
+			tags:      []any{"_ambiguous_keys"},
+			ambiguous: map[string]any{"repeated": []any{"userPoolId"}, "userPoolIds": []any{"61384d3e302f1f75e69ce95a"}},
+			userPool:  "61384d3e302f1f75e69ce95a",
+			ambig:     2, ambigPool: 2,
+		},
+		{
 			name:      "legitimate message naming appId",
 			line:      strings.Replace(seed, "eventResultMsg=null", "eventResultMsg=request failed appId=abc", 1),
 			tags:      []any{"_ambiguous_keys"},
 			ambiguous: map[string]any{"repeated": []any{"appId"}},
 			poolName:  "newSDK", userPool: "61384d3e302f1f75e69ce95a",
-			ambig: 2, ambigPool: 1,
+			ambig: 3, ambigPool: 2,
 		},
 		{
 			name:      "key out of order only",
@@ -276,7 +286,7 @@ func TestDocumentAmbiguousKeys(t *testing.T) {
 			tags:      []any{"_ambiguous_keys"},
 			ambiguous: map[string]any{"outOfOrder": []any{"roleName"}},
 			poolName:  "newSDK", userPool: "61384d3e302f1f75e69ce95a",
-			ambig: 3, ambigPool: 1,
+			ambig: 4, ambigPool: 2,
 		},
 		{
 			name:      "pool out of order, with invalid UTF-8",
@@ -284,7 +294,7 @@ func TestDocumentAmbiguousKeys(t *testing.T) {
 			tags:      []any{"_invalid_utf8", "_ambiguous_keys"},
 			ambiguous: map[string]any{"outOfOrder": []any{"userPoolId"}, "userPoolIds": []any{"evilpool"}},
 			userPool:  "evilpool",
-			ambig:     4, ambigPool: 2,
+			ambig:     5, ambigPool: 3,
 		},
 	}
 	var ev parser.Event
