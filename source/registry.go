@@ -54,6 +54,27 @@ func Identify(f *os.File) (FileID, int64, error) {
 	return id, st.Size(), nil
 }
 
+// IdentifyPartial is Identify for a file that is finished although its
+// only line has no newline (an older day's file): the fingerprint covers
+// what there is, marked "partial-". Should the line be completed later,
+// the fingerprint changes and the file is read again as a new one
+// (duplicates are absorbed by the documents' ids) rather than matched by
+// device and inode alone.
+func IdentifyPartial(f *os.File) (FileID, int64, error) {
+	id, size, err := Identify(f)
+	if err != nil || id.Fingerprint != "" || size == 0 {
+		return id, size, err
+	}
+	buf := make([]byte, min(size, maxFingerprint))
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return FileID{}, 0, err
+	}
+	sum := sha256.Sum256(buf[:n])
+	id.Fingerprint = "partial-" + hex.EncodeToString(sum[:16])
+	return id, size, nil
+}
+
 // Same reports whether a and b are the same file. A file without a
 // fingerprint yet matches on device and inode only.
 func (a FileID) Same(b FileID) bool {

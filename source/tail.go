@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nxadm/tail/watch"
@@ -69,6 +71,7 @@ type Tailer struct {
 	cfg          TailConfig
 	finished     map[FileID]bool // files read to the end in this run
 	firstStart   bool            // StartAtEnd and Registry.FirstStart
+	checkWarned  time.Time       // last "cannot check" warning (Run goroutine only)
 	listed       bool            // the first listing was seen
 	unterminated atomic.Int64
 
@@ -189,9 +192,14 @@ func (t *Tailer) next() (*os.File, *Tracked, bool, error) {
 			continue // gone since the listing
 		}
 		id, size, err := Identify(f)
+		if err == nil && id.Fingerprint == "" && i < len(paths)-1 {
+			// An older day's file whose only line is unterminated: it is
+			// read (and finished after the quiet period) like any other.
+			id, size, err = IdentifyPartial(f)
+		}
 		if err != nil || id.Fingerprint == "" || t.finished[id] {
-			// Not finished but no complete first line yet: only the newest
-			// file can be in that state; come back later.
+			// The newest file without a complete first line yet (or an
+			// empty older one): come back later.
 			f.Close()
 			continue
 		}
@@ -486,6 +494,7 @@ var ready = func() chan struct{} { c := make(chan struct{}); close(c); return c 
 func (t *Tailer) drainUntilQuiet(ctx context.Context, rd *fileReader, h Handler, since time.Time) error {
 	quiet := since
 	last := int64(-1)
+	var lastMod time.Time
 	for {
 		if _, _, err := t.readLines(ctx, rd, h, 0); err != nil {
 			return err
@@ -503,10 +512,17 @@ func (t *Tailer) drainUntilQuiet(ctx context.Context, rd *fileReader, h Handler,
 				quiet = now
 			}
 			last = st.Size()
-			if mt := st.ModTime(); mt.After(quiet) {
-				quiet = mt
-				if mt.After(now) { // a modification "in the future" counts as now
-					quiet = now
+			// A modification counts once, when its time changes: a time
+			// "in the future" (clock stepped back, copied timestamps,
+			// NFS skew) then counts as now, instead of holding the file
+			// open — and the newer day unread — until the clock gets there.
+			if mt := st.ModTime(); !mt.Equal(lastMod) {
+				lastMod = mt
+				if mt.After(now) {
+					mt = now
+				}
+				if mt.After(quiet) {
+					quiet = mt
 				}
 			}
 		}
@@ -550,15 +566,28 @@ func (t *Tailer) check(rd *fileReader) state {
 	return keep
 }
 
-// stillCurrent reports whether tr's path still names tr's file.
+// stillCurrent reports whether tr's path still names tr's file. Only a
+// path that is gone (ENOENT) or names another file says no: a passing
+// error (EMFILE, EACCES, EIO) must not end the current day's file.
 func (t *Tailer) stillCurrent(tr *Tracked) bool {
 	g, err := os.Open(tr.Path)
 	if err != nil {
-		return false
+		if errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
+		if time.Since(t.checkWarned) > time.Minute {
+			t.checkWarned = time.Now()
+			t.cfg.Logger.Warn("cannot check the followed file; keeping it", "file", tr.Path, "err", err)
+		}
+		return true
 	}
 	defer g.Close()
-	id, _, err := Identify(g)
-	return err == nil && id.Dev == tr.ID.Dev && id.Ino == tr.ID.Ino
+	st, err := g.Stat()
+	if err != nil {
+		return true
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	return !ok || (uint64(sys.Dev) == tr.ID.Dev && uint64(sys.Ino) == tr.ID.Ino)
 }
 
 // notifier wakes follow up when its file changes: nxadm/tail's file

@@ -761,3 +761,38 @@ func TestTailNotified(t *testing.T) {
 	equal(t, h.rec.got(), want)
 	h.stop()
 }
+
+// TestTailOlderFileOnlyUnterminated: an older day's file whose only line
+// has no newline (so no fingerprint) is still read and finished after the
+// quiet period, not skipped forever.
+func TestTailOlderFileOnlyUnterminated(t *testing.T) {
+	dir := t.TempDir()
+	g := gen(11)
+	line := auditLine(g)
+	cut := line[:len(line)-10]
+	d22 := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
+	mustWrite(t, d22, cut)
+	newer := writeAudit(t, create(t, filepath.Join(dir, "audit.2021-09-23.log")), g, 5)
+	h := startTailerCfg(t, TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 30 * time.Millisecond, RotateGrace: 200 * time.Millisecond})
+	equal(t, h.rec.waitFor(t, 6), append([]string{cut}, newer...))
+	h.stop()
+}
+
+// TestTailOlderFileModifiedInFuture: an older file whose modification time
+// is ahead of the clock (clock stepped back, copied timestamps) is finished
+// after the quiet period all the same; the newer day is not held up until
+// the clock reaches that time.
+func TestTailOlderFileModifiedInFuture(t *testing.T) {
+	dir := t.TempDir()
+	g := gen(12)
+	p22 := filepath.Join(dir, "audit.2021-09-22.log")
+	older := writeAudit(t, create(t, p22), g, 5)
+	future := time.Now().Add(time.Hour)
+	if err := os.Chtimes(p22, future, future); err != nil {
+		t.Fatal(err)
+	}
+	newer := writeAudit(t, create(t, filepath.Join(dir, "audit.2021-09-23.log")), g, 5)
+	h := startTailerCfg(t, TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 30 * time.Millisecond, RotateGrace: 200 * time.Millisecond})
+	equal(t, h.rec.waitFor(t, 10), append(older, newer...))
+	h.stop()
+}

@@ -295,9 +295,12 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 	letters := sink.NewDeadLetters(c.DeadLetter.Path)
 	defer letters.Close()
 
-	// The sink outlives the reading context by up to the shutdown timeout,
-	// counted from the signal.
-	sinkCtx, cancelSink := graceAfter(ctx, hard, c.ShutdownTimeout)
+	// The sink outlives reading by up to the shutdown timeout, counted from
+	// the signal — or from when reading stopped on its own (an error), so
+	// that a daemon whose engine is down cannot hang there.
+	readingDone, stopReadingDone := context.WithCancel(ctx)
+	defer stopReadingDone()
+	sinkCtx, cancelSink := graceAfter(readingDone, hard, c.ShutdownTimeout)
 	defer cancelSink()
 	c.Output.OnAck = pipeline.Ack
 	bulk, err := c.Output.open(ctx, sinkCtx, letters, log)
@@ -377,6 +380,7 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 	runErr := pipeline.Tail(ctx, pipeline.Options{
 		Enricher: enr, Sink: bulk, DeadLetters: letters, MaxLine: c.Input.MaxLine, Logger: log, Workers: c.Workers,
 	}, tailer, nil, &st)
+	stopReadingDone()
 
 	// Shutdown, in order: reading has stopped; flush in-flight batches
 	// (bounded by the shutdown timeout), then save the registry.

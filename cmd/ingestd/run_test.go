@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,5 +235,56 @@ func TestRunMetrics(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("run after a signal: %v, want exit status 0", err)
+	}
+}
+
+// TestRunReadErrorWithEngineDown: when reading stops on its own error (here
+// a malformed line cannot be dead-lettered) while the engine keeps failing,
+// the daemon gives the sink shutdown_timeout and exits 1; it does not hang
+// retrying until someone sends a signal.
+func TestRunReadErrorWithEngineDown(t *testing.T) {
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	os.Mkdir(logs, 0o700)
+	seed, err := os.ReadFile(td + "audit.2021-09-22.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(logs, "audit.2021-09-22.log")
+	os.WriteFile(file, seed, 0o600)
+	badDLQ := filepath.Join(dir, "dlq-is-a-directory")
+	os.Mkdir(badDLQ, 0o700)
+	var bulks atomic.Int64
+	failing := fakeES(t, 503)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_bulk" && bulks.Add(1) == 1 {
+			// The seed line's document is in flight (and failing): now
+			// a malformed line arrives that cannot be dead-lettered.
+			f, _ := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString("not an audit line\n")
+			f.Close()
+		}
+		failing.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("input:\n  dir: "+logs+"\nregistry:\n  path: "+dir+"/reg.json\ndead_letter:\n  path: "+badDLQ+
+		"\noutput:\n  urls: ["+srv.URL+"]\n  flush_interval: 20ms\nenrich:\n  no_geoip: true\nshutdown_timeout: 300ms\n"), 0o600)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := newRootCmd(context.Background())
+	cmd.SetArgs([]string{"run", "--config", cfg})
+	cmd.SetErr(io.Discard)
+	err = cmd.ExecuteContext(ctx)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 {
+		t.Fatalf("err = %v, want exit status 1", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the daemon hung until the test's deadline")
+	}
+	if bulks.Load() == 0 {
+		t.Fatal("no bulk request: the test did not exercise a document in flight")
 	}
 }
