@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
 	"github.com/nxadm/tail/watch"
 	"gopkg.in/tomb.v1"
 )
@@ -93,11 +94,21 @@ func NewTailer(cfg TailConfig) (*Tailer, error) {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
-	if cfg.RotateGrace <= 0 {
-		cfg.RotateGrace = 5 * time.Second
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if !cfg.Poll {
+		// nxadm/tail's inotify tracker exits the process when it cannot
+		// create its watcher (fs.inotify.max_user_instances reached, a
+		// common limit on busy Kubernetes nodes); find out first and poll
+		// instead.
+		if err := inotifyAvailable(); err != nil {
+			cfg.Logger.Warn("inotify unavailable; polling the followed file instead", "err", err)
+			cfg.Poll = true
+		}
+	}
+	if cfg.RotateGrace <= 0 {
+		cfg.RotateGrace = 5 * time.Second
 	}
 	first := cfg.StartAtEnd && cfg.Registry.FirstStart()
 	return &Tailer{cfg: cfg, finished: map[FileID]bool{}, firstStart: first}, nil
@@ -665,4 +676,14 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// inotifyAvailable reports whether an inotify watcher can be created (a
+// variable for tests).
+var inotifyAvailable = func() error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return err
+	}
+	return w.Close()
 }

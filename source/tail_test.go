@@ -3,6 +3,7 @@ package source
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -794,5 +795,26 @@ func TestTailOlderFileModifiedInFuture(t *testing.T) {
 	newer := writeAudit(t, create(t, filepath.Join(dir, "audit.2021-09-23.log")), g, 5)
 	h := startTailerCfg(t, TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 30 * time.Millisecond, RotateGrace: 200 * time.Millisecond})
 	equal(t, h.rec.waitFor(t, 10), append(older, newer...))
+	h.stop()
+}
+
+// TestTailFallsBackToPolling: when no inotify watcher can be created
+// (max_user_instances reached), the tailer polls instead of letting
+// nxadm/tail exit the process, and still delivers the lines.
+func TestTailFallsBackToPolling(t *testing.T) {
+	saved := inotifyAvailable
+	inotifyAvailable = func() error { return errors.New("too many open files") }
+	defer func() { inotifyAvailable = saved }()
+	dir := t.TempDir()
+	g := gen(13)
+	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
+	want := writeAudit(t, f, g, 3)
+	h := startTailerCfg(t, TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 30 * time.Millisecond})
+	if !h.tl.cfg.Poll {
+		t.Fatal("the tailer did not switch to polling")
+	}
+	equal(t, h.rec.waitFor(t, 3), want)
+	want = append(want, writeAudit(t, f, g, 2)...)
+	equal(t, h.rec.waitFor(t, 5), want)
 	h.stop()
 }
