@@ -206,7 +206,8 @@ func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []b
 			// show the event to each of those pools: the real one must
 			// not lose it to a spoof (see query's pool filter).
 			dst = append(dst, `,"userPoolIds":[`...)
-			for i, v := range poolCandidates(ev.Line) {
+			cut := !rep.Has(parser.UserAgent) && !ooo.Has(parser.UserAgent)
+			for i, v := range poolCandidates(ev.Line, cut) {
 				if i > 0 {
 					dst = append(dst, ',')
 				}
@@ -258,24 +259,27 @@ func appendKeySet(dst []byte, name string, s parser.KeySet) []byte {
 }
 
 // poolCandidates returns the distinct values that follow " userPoolId=" in
-// the part of line where the server's own userPoolId key can be: from the
-// first " userPoolId=" up to the first " userAgent=" after it. The server
-// writes userPoolId after userName (user-controlled: where a spoof hides)
-// and before userId, requestId, roleName, roleCode and roleId (its own
-// values) and userAgent; so the real key is always in that part, and text
-// from userAgent on — a user agent anyone can set, event details, messages
-// — never adds a pool: it cannot make an event visible to another pool.
-// Each value runs up to the next space. Only called for the rare ambiguous
-// lines, so it may allocate.
-func poolCandidates(line []byte) [][]byte {
+// the part of line where the server's own userPoolId key can be. The
+// server writes userPoolId after userName (user-controlled: where a spoof
+// hides) and before userId, requestId, roleName, roleCode, roleId (its own
+// values) and userAgent. With cutAtUserAgent (the line has exactly one
+// userAgent key, in order) that part ends at " userAgent=", so text from
+// the user agent on — anyone can set one — never adds a pool. Otherwise (a
+// user name faking " userAgent=" too, or no user agent) every pool on the
+// line counts: showing an event to one pool too many is less harmful than
+// hiding it from its real pool. Each value runs up to the next space. Only
+// called for the rare ambiguous lines, so it may allocate.
+func poolCandidates(line []byte, cutAtUserAgent bool) [][]byte {
 	const key = " userPoolId="
 	first := bytes.Index(line, []byte(key))
 	if first < 0 {
 		return nil
 	}
 	region := line[first:]
-	if i := bytes.Index(region, []byte(" "+parser.UserAgent.String()+"=")); i >= 0 {
-		region = region[:i]
+	if cutAtUserAgent {
+		if i := bytes.Index(region, []byte(" "+parser.UserAgent.String()+"=")); i >= 0 {
+			region = region[:i]
+		}
 	}
 	var out [][]byte
 	for rest := region; ; {

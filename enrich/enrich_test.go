@@ -273,12 +273,23 @@ func TestDocumentAmbiguousKeys(t *testing.T) {
 			ambig:     2, ambigPool: 2,
 		},
 		{
+			// A user name that also fakes " userAgent=" must not cut the
+			// real pool out: every pool on the line counts then.
+			name: "user name faking userAgent to hide the real pool",
+			line: strings.Replace(seed, "userName=@authing.cn", "userName=x userPoolId=evilpool userAgent=y", 1),
+			tags: []any{"_ambiguous_keys"},
+			ambiguous: map[string]any{"repeated": []any{"userPoolId", "userAgent"}, "outOfOrder": []any{"userId"},
+				"userPoolIds": []any{"evilpool", "61384d3e302f1f75e69ce95a"}},
+			userPool: "evilpool",
+			ambig:    3, ambigPool: 3,
+		},
+		{
 			name:      "legitimate message naming appId",
 			line:      strings.Replace(seed, "eventResultMsg=null", "eventResultMsg=request failed appId=abc", 1),
 			tags:      []any{"_ambiguous_keys"},
 			ambiguous: map[string]any{"repeated": []any{"appId"}},
 			poolName:  "newSDK", userPool: "61384d3e302f1f75e69ce95a",
-			ambig: 3, ambigPool: 2,
+			ambig: 4, ambigPool: 3,
 		},
 		{
 			name:      "key out of order only",
@@ -286,7 +297,7 @@ func TestDocumentAmbiguousKeys(t *testing.T) {
 			tags:      []any{"_ambiguous_keys"},
 			ambiguous: map[string]any{"outOfOrder": []any{"roleName"}},
 			poolName:  "newSDK", userPool: "61384d3e302f1f75e69ce95a",
-			ambig: 4, ambigPool: 2,
+			ambig: 5, ambigPool: 3,
 		},
 		{
 			name:      "pool out of order, with invalid UTF-8",
@@ -294,7 +305,7 @@ func TestDocumentAmbiguousKeys(t *testing.T) {
 			tags:      []any{"_invalid_utf8", "_ambiguous_keys"},
 			ambiguous: map[string]any{"outOfOrder": []any{"userPoolId"}, "userPoolIds": []any{"evilpool"}},
 			userPool:  "evilpool",
-			ambig:     5, ambigPool: 3,
+			ambig:     6, ambigPool: 4,
 		},
 	}
 	var ev parser.Event

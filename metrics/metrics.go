@@ -30,11 +30,19 @@ type Sources struct {
 
 // Collector reports Sources as Prometheus metrics.
 type Collector struct {
-	s Sources
+	s atomic.Pointer[Sources]
 }
 
 // NewCollector returns a Collector over s.
-func NewCollector(s Sources) *Collector { return &Collector{s: s} }
+func NewCollector(s Sources) *Collector {
+	c := &Collector{}
+	c.Update(s)
+	return c
+}
+
+// Update replaces the sources (stages that start later, such as the sink
+// once the engine answers). Safe to call during scrapes.
+func (c *Collector) Update(s Sources) { c.s.Store(&s) }
 
 type metric struct {
 	desc *prometheus.Desc
@@ -82,17 +90,18 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.s.Load()
 	emit := func(m metric, v int64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(m.desc, m.kind, float64(v), labels...)
 	}
-	if p := c.s.Pipeline; p != nil {
+	if p := s.Pipeline; p != nil {
 		emit(mLines, p.Lines.Load())
 		emit(mBytes, p.Bytes.Load())
 		emit(mBlank, p.Blank.Load())
 		emit(mDocuments, p.Documents.Load())
 		emit(mDeadLettered, p.DeadLetters.Load(), "parse")
 	}
-	if b := c.s.Bulk; b != nil {
+	if b := s.Bulk; b != nil {
 		emit(mDeadLettered, b.Stats.DeadLettered.Load(), "index")
 		emit(mIndexed, b.Stats.Indexed.Load())
 		emit(mDuplicates, b.Stats.Duplicates.Load())
@@ -102,7 +111,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		emit(mSplits, b.Stats.Splits.Load())
 		emit(mUnsettled, b.Unsettled())
 	}
-	if e := c.s.Enricher; e != nil {
+	if e := s.Enricher; e != nil {
 		emit(mInvalidUTF8, e.InvalidUTF8.Load())
 		emit(mAmbiguous, e.AmbiguousKeys.Load())
 		emit(mAmbiguousPool, e.AmbiguousUserPool.Load())
@@ -113,14 +122,14 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			emit(mGeoIP, g.Invalid.Load(), "invalid")
 		}
 	}
-	if t := c.s.Tailer; t != nil {
+	if t := s.Tailer; t != nil {
 		emit(mUnterminated, t.Unterminated())
 		lag := LagOf(t)
 		emit(mLagBytes, lag.Bytes)
 		ch <- prometheus.MustNewConstMetric(mLagSeconds.desc, mLagSeconds.kind, lag.Seconds)
 		emit(mFiles, int64(lag.Files))
 	}
-	if r := c.s.RegistrySave; r != nil {
+	if r := s.RegistrySave; r != nil {
 		emit(mRegistry, r.Load())
 	}
 }

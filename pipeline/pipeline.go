@@ -166,7 +166,11 @@ type Feeder struct {
 
 // Line copies one line of in into the current chunk, sending the chunk
 // when full. It blocks while the pipeline is full (back-pressure).
-func (f *Feeder) Line(in *Input, l source.Line) error {
+func (f *Feeder) Line(in *Input, l source.Line) error { return f.add(in, l, false) }
+
+// add appends l to the current chunk, or with positionOnly just moves the
+// chunk's position to l's end.
+func (f *Feeder) add(in *Input, l source.Line, positionOnly bool) error {
 	if f.c != nil && f.c.input != in {
 		if err := f.Flush(); err != nil {
 			return err
@@ -186,6 +190,12 @@ func (f *Feeder) Line(in *Input, l source.Line) error {
 		c.done = make(chan struct{})
 	}
 	c := f.c
+	if positionOnly {
+		// From TooLong: no line, nothing to count (a counter that went up
+		// and down again would look like a reset to a scraper).
+		c.pos.End, c.pos.Line = l.End, l.Number
+		return nil
+	}
 	f.st.Lines.Add(1)
 	f.st.Bytes.Add(l.End - l.Offset)
 	start := len(c.raw)
@@ -214,14 +224,8 @@ func (f *Feeder) TooLong(in *Input, tl *source.LineTooLongError) error {
 		f.c.pos.End, f.c.pos.Line = tl.End, tl.Number
 		return nil
 	}
-	if err := f.Line(in, source.Line{Offset: tl.End, End: tl.End, Number: tl.Number}); err != nil {
-		return err
-	}
-	if f.c != nil { // position only, no line
-		f.c.lines = f.c.lines[:len(f.c.lines)-1]
-	}
-	f.st.Lines.Add(-1)
-	return nil
+	// Otherwise start a chunk that carries only the position.
+	return f.add(in, source.Line{Offset: tl.End, End: tl.End, Number: tl.Number}, true)
 }
 
 // Flush sends the current chunk, if any.

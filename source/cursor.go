@@ -99,3 +99,17 @@ func (t *Tracked) Committed() (offset, eventMilli int64) {
 
 // Finished is closed when the file was finished and fully acknowledged.
 func (t *Tracked) Finished() <-chan struct{} { return t.done }
+
+// rekey gives the file a new identity (an older file first identified by
+// IdentifyPartial whose first line has since been completed), moving its
+// registry entry so that the next listing recognises it.
+func (t *Tracked) rekey(id FileID) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := t.ID
+	t.ID = id
+	if t.reg != nil {
+		t.reg.Forget(func(e Entry) bool { return e.FileID != old })
+		t.reg.Set(Entry{FileID: id, Path: t.Path, Offset: t.committed.end, Line: t.committed.line})
+	}
+}

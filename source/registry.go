@@ -54,6 +54,9 @@ func Identify(f *os.File) (FileID, int64, error) {
 	return id, st.Size(), nil
 }
 
+// partialPrefix marks the fingerprint of a file without a complete line.
+const partialPrefix = "partial-"
+
 // IdentifyPartial is Identify for a file that is finished although its
 // only line has no newline (an older day's file): the fingerprint covers
 // what there is, marked "partial-". Should the line be completed later,
@@ -71,7 +74,7 @@ func IdentifyPartial(f *os.File) (FileID, int64, error) {
 		return FileID{}, 0, err
 	}
 	sum := sha256.Sum256(buf[:n])
-	id.Fingerprint = "partial-" + hex.EncodeToString(sum[:16])
+	id.Fingerprint = partialPrefix + hex.EncodeToString(sum[:16])
 	return id, size, nil
 }
 

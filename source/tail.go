@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -105,6 +106,8 @@ func NewTailer(cfg TailConfig) (*Tailer, error) {
 		if err := inotifyAvailable(); err != nil {
 			cfg.Logger.Warn("inotify unavailable; polling the followed file instead", "err", err)
 			cfg.Poll = true
+		} else {
+			startInotifyTracker()
 		}
 	}
 	if cfg.RotateGrace <= 0 {
@@ -400,6 +403,14 @@ func (t *Tailer) finish(ctx context.Context, rd *fileReader, h Handler) error {
 	if ctx.Err() != nil {
 		return nil // not finished: read again at the next start
 	}
+	if strings.HasPrefix(rd.tr.ID.Fingerprint, partialPrefix) {
+		// The first line was completed while we waited: file it under its
+		// real fingerprint, or the next listing would read it again.
+		if id, _, err := Identify(rd.f); err == nil && id.Fingerprint != "" {
+			t.finished[rd.tr.ID] = true
+			rd.tr.rekey(id)
+		}
+	}
 	t.finished[rd.tr.ID] = true
 	rd.tr.finish(rd.pos.offset)
 	return nil
@@ -686,4 +697,13 @@ var inotifyAvailable = func() error {
 		return err
 	}
 	return w.Close()
+}
+
+// startInotifyTracker makes nxadm/tail create its shared inotify watcher
+// now, right after inotifyAvailable succeeded, rather than lazily at the
+// first follow (possibly much later, after a backlog): removing a watch
+// that was never added starts the tracker and waits for it, and touches
+// nothing else (the name is never watched).
+var startInotifyTracker = func() {
+	_ = watch.RemoveWatch("/nonexistent/ingestd-inotify-tracker-start")
 }

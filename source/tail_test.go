@@ -818,3 +818,25 @@ func TestTailFallsBackToPolling(t *testing.T) {
 	equal(t, h.rec.waitFor(t, 5), want)
 	h.stop()
 }
+
+// TestTailOlderFilePartialCompletedDuringQuiet: the only line of an older
+// file is completed (and more lines follow) during the quiet period: every
+// line is delivered exactly once, and the file is not read again as a new
+// one once its fingerprint changes.
+func TestTailOlderFilePartialCompletedDuringQuiet(t *testing.T) {
+	dir := t.TempDir()
+	g := gen(14)
+	line := auditLine(g)
+	d22 := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
+	mustWrite(t, d22, line[:len(line)-10])
+	newer := writeAudit(t, create(t, filepath.Join(dir, "audit.2021-09-23.log")), g, 2)
+	h := startTailerCfg(t, TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 30 * time.Millisecond, RotateGrace: 500 * time.Millisecond})
+	time.Sleep(150 * time.Millisecond)
+	mustWrite(t, d22, line[len(line)-10:]+"\n")
+	more := writeAudit(t, d22, g, 3)
+	want := append(append([]string{line}, more...), newer...)
+	equal(t, h.rec.waitFor(t, len(want)), want)
+	time.Sleep(300 * time.Millisecond) // several listings later: still nothing more
+	equal(t, h.rec.got(), want)
+	h.stop()
+}

@@ -295,6 +295,29 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 	letters := sink.NewDeadLetters(c.DeadLetter.Path)
 	defer letters.Close()
 
+	// Metrics and health are served from the start — also while the
+	// engine is still being reached, which must not fail a liveness probe.
+	var st pipeline.Stats
+	var saveFailures atomic.Int64
+	var liveBulk atomic.Pointer[sink.Bulk]
+	collector := metrics.NewCollector(metrics.Sources{Pipeline: &st, Enricher: enr, RegistrySave: &saveFailures})
+	if c.Metrics.Listen != "" {
+		h := metrics.Handler(collector, func() error {
+			if b := liveBulk.Load(); b != nil {
+				if err := b.Err(); err != nil && !errors.Is(err, context.Canceled) {
+					return err
+				}
+			}
+			return nil
+		})
+		stop, err := metrics.Listen(c.Metrics.Listen, h)
+		if err != nil {
+			return &exitError{2, err}
+		}
+		defer stop()
+		log.Info("metrics", "listen", c.Metrics.Listen, "paths", "/metrics /healthz")
+	}
+
 	// The sink outlives reading by up to the shutdown timeout, counted from
 	// the signal — or from when reading stopped on its own (an error), so
 	// that a daemon whose engine is down cannot hang there.
@@ -319,24 +342,8 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 		return &exitError{2, err}
 	}
 
-	var st pipeline.Stats
-	var saveFailures atomic.Int64
-	if c.Metrics.Listen != "" {
-		h := metrics.Handler(metrics.NewCollector(metrics.Sources{
-			Pipeline: &st, Bulk: bulk, Enricher: enr, Tailer: tailer, RegistrySave: &saveFailures,
-		}), func() error {
-			if err := bulk.Err(); err != nil && !errors.Is(err, context.Canceled) {
-				return err
-			}
-			return nil
-		})
-		stop, err := metrics.Listen(c.Metrics.Listen, h)
-		if err != nil {
-			return &exitError{2, err}
-		}
-		defer stop()
-		log.Info("metrics", "listen", c.Metrics.Listen, "paths", "/metrics /healthz")
-	}
+	collector.Update(metrics.Sources{Pipeline: &st, Bulk: bulk, Enricher: enr, Tailer: tailer, RegistrySave: &saveFailures})
+	liveBulk.Store(bulk)
 
 	// Save the registry periodically, and report lag.
 	saveDone := make(chan struct{})

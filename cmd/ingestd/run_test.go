@@ -288,3 +288,64 @@ func TestRunReadErrorWithEngineDown(t *testing.T) {
 		t.Fatal("no bulk request: the test did not exercise a document in flight")
 	}
 }
+
+// TestRunHealthWhileEngineUnreachable: /healthz and /metrics answer while
+// the daemon still waits for the engine (a liveness probe must not restart
+// every pod during an engine outage).
+func TestRunHealthWhileEngineUnreachable(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String() // nothing answers once closed
+	ln.Close()
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln2.Addr().String()
+	ln2.Close()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("input:\n  dir: "+dir+"\nregistry:\n  path: "+dir+"/reg.json\noutput:\n  urls: ["+dead+
+		"]\nenrich:\n  no_geoip: true\nmetrics:\n  listen: "+addr+"\n"), 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		cmd := newRootCmd(context.Background())
+		cmd.SetArgs([]string{"run", "--config", cfg})
+		cmd.SetErr(io.Discard)
+		done <- cmd.ExecuteContext(ctx)
+	}()
+	var code int
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		res, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			continue
+		}
+		code = res.StatusCode
+		res.Body.Close()
+		res, err = http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		body = string(b)
+		break
+	}
+	if code != 200 || !strings.Contains(body, "ingestd_lines_read_total 0\n") {
+		t.Errorf("while connecting: /healthz %d, /metrics:\n%.300s", code, body)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the daemon ended although the engine never answered: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("stop while connecting: %v, want exit status 0", err)
+	}
+}
