@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,25 +17,13 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/internal/auditgen"
+	"github.com/ingestd/ingestd/internal/fakees"
 )
 
 // fastEngine is a bulk endpoint that accepts everything at once, so that
 // the tail benchmark measures ingestd, not the engine.
 func fastEngine(docs *atomic.Int64) *httptest.Server {
-	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Elastic-Product", "Elasticsearch")
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/":
-			io.WriteString(w, `{"version":{"number":"8.15.0"}}`)
-		case "/_bulk":
-			b, _ := io.ReadAll(r.Body)
-			docs.Add(int64(bytes.Count(b, []byte("\n")) / 2))
-			io.WriteString(w, `{"took":1,"errors":false,"items":[]}`)
-		default:
-			io.WriteString(w, `{"acknowledged":true}`)
-		}
-	}))
+	return fakees.New(200, func(n int) { docs.Add(int64(n)) })
 }
 
 // BenchmarkTailThroughput: `ingestd run` following a file that grows by

@@ -1,21 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ingestd/ingestd/internal/fakees"
 	"github.com/ingestd/ingestd/sink"
 	"github.com/ingestd/ingestd/source"
 )
@@ -99,67 +99,114 @@ func rejectingES(t *testing.T) *httptest.Server { return fakeES(t, 400) }
 
 // fakeES answers like Elasticsearch 8; every bulk item gets status.
 func fakeES(t *testing.T, status int) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Elastic-Product", "Elasticsearch")
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/":
-			io.WriteString(w, `{"version":{"number":"8.15.0"}}`)
-		case "/_bulk":
-			body, _ := io.ReadAll(r.Body)
-			var items []string
-			for i, l := range bytes.Split(bytes.TrimSpace(body), []byte("\n")) {
-				if i%2 == 0 {
-					if status == 400 {
-						items = append(items, `{"index":{"status":400,"error":{"type":"mapper_parsing_exception","reason":"rejected by the test"}}}`)
-					} else {
-						items = append(items, fmt.Sprintf(`{"index":{"status":%d}}`, status))
-					}
-				}
-				_ = l
-			}
-			fmt.Fprintf(w, `{"errors":%v,"items":[%s]}`, status >= 300, strings.Join(items, ","))
-		default:
-			io.WriteString(w, `{"acknowledged":true}`)
-		}
-	}))
+	srv := fakees.New(status, nil)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// daemon is a log directory holding one dated file and a configuration
+// for `ingestd run` around it.
+type daemon struct {
+	dir, file, cfg, registry string
+}
+
+// newDaemon copies src into a fresh log directory as today's file and
+// writes a configuration: engine url, dead-letter path dlq ("" for one in
+// the directory), no GeoIP, plus extra YAML.
+func newDaemon(t *testing.T, src, url, dlq, extra string) daemon {
+	t.Helper()
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	os.Mkdir(logs, 0o700)
+	d := daemon{dir: dir, file: filepath.Join(logs, "audit.2021-09-22.log"), cfg: filepath.Join(dir, "c.yaml"),
+		registry: filepath.Join(dir, "reg.json")}
+	if src != "" {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(d.file, b, 0o600)
+	}
+	if dlq == "" {
+		dlq = filepath.Join(dir, "dlq.ndjson")
+	}
+	os.WriteFile(d.cfg, []byte("input:\n  dir: "+logs+"\nregistry:\n  path: "+d.registry+"\ndead_letter:\n  path: "+dlq+
+		"\noutput:\n  urls: ["+url+"]\n  flush_interval: 50ms\nenrich:\n  no_geoip: true\n"+extra), 0o600)
+	return d
+}
+
+// start runs `ingestd run` in the background; the channel yields its error.
+func (d daemon) start(ctx context.Context) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- d.run(ctx) }()
+	return done
+}
+
+func (d daemon) run(ctx context.Context) error {
+	cmd := newRootCmd(context.Background())
+	cmd.SetArgs([]string{"run", "--config", d.cfg})
+	cmd.SetErr(io.Discard)
+	return cmd.ExecuteContext(ctx)
+}
+
+// freeAddr returns a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// scrape polls url until its body holds every string of want (or 15 s).
+func scrape(url string, want ...string) (int, string) {
+	var code int
+	var body string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		res, err := http.Get(url)
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		code, body = res.StatusCode, string(b)
+		if !slices.ContainsFunc(want, func(w string) bool { return !strings.Contains(body, w) }) {
+			break
+		}
+	}
+	return code, body
+}
+
+// wantExit checks that err carries exit status code.
+func wantExit(t *testing.T, err error, code int) {
+	t.Helper()
+	var ee *exitError
+	if code == 0 && err == nil {
+		return
+	}
+	if !errors.As(err, &ee) || ee.code != code {
+		t.Fatalf("err = %v, want exit status %d", err, code)
+	}
 }
 
 // TestRunStopsWhenDeadLettersFail: the daemon exits 1 (not 0) when a
 // rejected document cannot be dead-lettered, and commits no offset past it.
 func TestRunStopsWhenDeadLettersFail(t *testing.T) {
-	dir := t.TempDir()
-	logs := filepath.Join(dir, "logs")
-	os.Mkdir(logs, 0o700)
-	seed, err := os.ReadFile(td + "audit.2021-09-22.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(logs, "audit.2021-09-22.log"), seed, 0o600)
-	badDLQ := filepath.Join(dir, "dlq-is-a-directory")
+	badDLQ := filepath.Join(t.TempDir(), "dlq-is-a-directory")
 	os.Mkdir(badDLQ, 0o700)
-	srv := rejectingES(t)
-	cfg := filepath.Join(dir, "c.yaml")
-	os.WriteFile(cfg, []byte("input:\n  dir: "+logs+"\nregistry:\n  path: "+dir+"/reg.json\ndead_letter:\n  path: "+badDLQ+
-		"\noutput:\n  urls: ["+srv.URL+"]\n  flush_interval: 50ms\nenrich:\n  no_geoip: true\n"), 0o600)
-
+	d := newDaemon(t, td+"audit.2021-09-22.log", rejectingES(t).URL, badDLQ, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := newRootCmd(context.Background())
-	cmd.SetArgs([]string{"run", "--config", cfg})
-	var errb strings.Builder
-	cmd.SetErr(&errb)
-	err = cmd.ExecuteContext(ctx)
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != 1 || !errors.Is(err, sink.ErrDeadLetterFailed) {
-		t.Fatalf("err = %v, want exit status 1 with ErrDeadLetterFailed\n%s", err, errb.String())
+	err := d.run(ctx)
+	wantExit(t, err, 1)
+	if !errors.Is(err, sink.ErrDeadLetterFailed) {
+		t.Fatalf("err = %v, want ErrDeadLetterFailed", err)
 	}
 	if ctx.Err() != nil {
 		t.Fatal("the daemon ran until the test's deadline instead of stopping on the failure")
 	}
-	reg, err := source.OpenRegistry(dir+"/reg.json", nil)
+	reg, err := source.OpenRegistry(d.registry, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,69 +220,28 @@ func TestRunStopsWhenDeadLettersFail(t *testing.T) {
 // TestRunMetrics: with metrics.listen the daemon serves Prometheus counters
 // and a health check while it runs, and a signal still ends it with 0.
 func TestRunMetrics(t *testing.T) {
-	dir := t.TempDir()
-	logs := filepath.Join(dir, "logs")
-	os.Mkdir(logs, 0o700)
-	cases, err := os.ReadFile(td + "cases.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(logs, "audit.2021-09-22.log"), cases, 0o600)
-	srv := fakeES(t, 201)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cfg := filepath.Join(dir, "c.yaml")
-	os.WriteFile(cfg, []byte("input:\n  dir: "+logs+"\nregistry:\n  path: "+dir+"/reg.json\ndead_letter:\n  path: "+dir+
-		"/dlq.ndjson\noutput:\n  urls: ["+srv.URL+"]\n  flush_interval: 50ms\nenrich:\n  no_geoip: true\nmetrics:\n  listen: "+addr+"\n"), 0o600)
-
+	addr := freeAddr(t)
+	d := newDaemon(t, td+"cases.log", fakeES(t, 201).URL, "", "metrics:\n  listen: "+addr+"\n")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		cmd := newRootCmd(context.Background())
-		cmd.SetArgs([]string{"run", "--config", cfg})
-		cmd.SetErr(io.Discard)
-		done <- cmd.ExecuteContext(ctx)
-	}()
+	done := d.start(ctx)
 	want := []string{
 		"ingestd_engine_indexed_total 10\n", // the 10 documents of cases.log
 		`ingestd_dead_lettered_total{stage="parse"} 3` + "\n",
 		"ingestd_ambiguous_user_pool_documents_total 1\n",
 		"ingestd_lag_bytes 0\n",
 	}
-	var body string
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		res, err := http.Get("http://" + addr + "/metrics")
-		if err != nil {
-			continue
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		body = string(b)
-		missing := false
-		for _, w := range want {
-			missing = missing || !strings.Contains(body, w)
-		}
-		if !missing {
-			break
-		}
-	}
+	_, body := scrape("http://"+addr+"/metrics", want...)
 	for _, w := range want {
 		if !strings.Contains(body, w) {
 			t.Errorf("/metrics lacks %q", w)
 		}
 	}
-	if res, err := http.Get("http://" + addr + "/healthz"); err != nil || res.StatusCode != 200 {
-		t.Errorf("/healthz: %v %v", res, err)
+	if code, _ := scrape("http://" + addr + "/healthz"); code != 200 {
+		t.Errorf("/healthz: %d", code)
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("run after a signal: %v, want exit status 0", err)
-	}
+	wantExit(t, <-done, 0)
 }
 
 // TestRunReadErrorWithEngineDown: when reading stops on its own error (here
@@ -243,44 +249,27 @@ func TestRunMetrics(t *testing.T) {
 // the daemon gives the sink shutdown_timeout and exits 1; it does not hang
 // retrying until someone sends a signal.
 func TestRunReadErrorWithEngineDown(t *testing.T) {
-	dir := t.TempDir()
-	logs := filepath.Join(dir, "logs")
-	os.Mkdir(logs, 0o700)
-	seed, err := os.ReadFile(td + "audit.2021-09-22.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(logs, "audit.2021-09-22.log")
-	os.WriteFile(file, seed, 0o600)
-	badDLQ := filepath.Join(dir, "dlq-is-a-directory")
+	badDLQ := filepath.Join(t.TempDir(), "dlq-is-a-directory")
 	os.Mkdir(badDLQ, 0o700)
 	var bulks atomic.Int64
+	var file atomic.Value // the log file, set once the daemon exists
 	failing := fakeES(t, 503)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/_bulk" && bulks.Add(1) == 1 {
 			// The seed line's document is in flight (and failing): now
 			// a malformed line arrives that cannot be dead-lettered.
-			f, _ := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+			f, _ := os.OpenFile(file.Load().(string), os.O_APPEND|os.O_WRONLY, 0)
 			f.WriteString("not an audit line\n")
 			f.Close()
 		}
 		failing.Config.Handler.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	cfg := filepath.Join(dir, "c.yaml")
-	os.WriteFile(cfg, []byte("input:\n  dir: "+logs+"\nregistry:\n  path: "+dir+"/reg.json\ndead_letter:\n  path: "+badDLQ+
-		"\noutput:\n  urls: ["+srv.URL+"]\n  flush_interval: 20ms\nenrich:\n  no_geoip: true\nshutdown_timeout: 300ms\n"), 0o600)
-
+	d := newDaemon(t, td+"audit.2021-09-22.log", srv.URL, badDLQ, "shutdown_timeout: 300ms\n")
+	file.Store(d.file)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := newRootCmd(context.Background())
-	cmd.SetArgs([]string{"run", "--config", cfg})
-	cmd.SetErr(io.Discard)
-	err = cmd.ExecuteContext(ctx)
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != 1 {
-		t.Fatalf("err = %v, want exit status 1", err)
-	}
+	wantExit(t, d.run(ctx), 1)
 	if ctx.Err() != nil {
 		t.Fatal("the daemon hung until the test's deadline")
 	}
@@ -293,49 +282,13 @@ func TestRunReadErrorWithEngineDown(t *testing.T) {
 // the daemon still waits for the engine (a liveness probe must not restart
 // every pod during an engine outage).
 func TestRunHealthWhileEngineUnreachable(t *testing.T) {
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := "http://" + ln.Addr().String() // nothing answers once closed
-	ln.Close()
-	ln2, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln2.Addr().String()
-	ln2.Close()
-	cfg := filepath.Join(dir, "c.yaml")
-	os.WriteFile(cfg, []byte("input:\n  dir: "+dir+"\nregistry:\n  path: "+dir+"/reg.json\noutput:\n  urls: ["+dead+
-		"]\nenrich:\n  no_geoip: true\nmetrics:\n  listen: "+addr+"\n"), 0o600)
+	addr := freeAddr(t)
+	d := newDaemon(t, "", "http://"+freeAddr(t), "", "metrics:\n  listen: "+addr+"\n")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		cmd := newRootCmd(context.Background())
-		cmd.SetArgs([]string{"run", "--config", cfg})
-		cmd.SetErr(io.Discard)
-		done <- cmd.ExecuteContext(ctx)
-	}()
-	var code int
-	var body string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		res, err := http.Get("http://" + addr + "/healthz")
-		if err != nil {
-			continue
-		}
-		code = res.StatusCode
-		res.Body.Close()
-		res, err = http.Get("http://" + addr + "/metrics")
-		if err != nil {
-			continue
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		body = string(b)
-		break
-	}
+	done := d.start(ctx)
+	code, _ := scrape("http://" + addr + "/healthz")
+	_, body := scrape("http://"+addr+"/metrics", "ingestd_lines_read_total 0\n")
 	if code != 200 || !strings.Contains(body, "ingestd_lines_read_total 0\n") {
 		t.Errorf("while connecting: /healthz %d, /metrics:\n%.300s", code, body)
 	}
@@ -345,7 +298,5 @@ func TestRunHealthWhileEngineUnreachable(t *testing.T) {
 	default:
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("stop while connecting: %v, want exit status 0", err)
-	}
+	wantExit(t, <-done, 0)
 }
