@@ -223,22 +223,31 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// timeParam reads epoch milliseconds or ISO-8601.
+// timeParam reads epoch milliseconds or ISO-8601, years 0001 to 9999 (what
+// the engine's date format takes). A bare date as end means the end of that
+// day: end=2021-09-22 includes the 22nd.
 func timeParam(q url.Values, name string) (*time.Time, error) {
 	v := q.Get(name)
 	if v == "" {
 		return nil, nil
 	}
+	var t time.Time
 	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
-		t := time.UnixMilli(ms).UTC()
-		return &t, nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z0700", "2006-01-02"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return &t, nil
+		t = time.UnixMilli(ms).UTC()
+	} else if d, err := time.Parse("2006-01-02", v); err == nil {
+		t = d
+		if name == "end" {
+			t = d.Add(24*time.Hour - time.Millisecond)
+		}
+	} else if t, err = time.Parse(time.RFC3339Nano, v); err != nil {
+		if t, err = time.Parse("2006-01-02T15:04:05.000Z0700", v); err != nil {
+			return nil, bad("%s: %q: want epoch milliseconds or ISO-8601", name, v)
 		}
 	}
-	return nil, bad("%s: %q: want epoch milliseconds or ISO-8601", name, v)
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return nil, bad("%s: %q: out of range (years 0001 to 9999)", name, v)
+	}
+	return &t, nil
 }
 
 // body builds the engine query: structured term filters only, never a
@@ -301,6 +310,11 @@ func (s *Server) search(ctx context.Context, q *search) (int, []json.RawMessage,
 	}
 	defer res.Body.Close()
 	rb, err := io.ReadAll(res.Body)
+	if err == nil && res.StatusCode == http.StatusBadRequest {
+		// The engine refused the query itself (a parameter it cannot
+		// take): the caller's request, not an outage.
+		return 0, nil, bad("the search engine rejected the query; check the parameters")
+	}
 	if err != nil || res.StatusCode/100 != 2 {
 		s.cfg.Logger.Warn("search failed", "status", res.StatusCode, "body", string(rb[:min(len(rb), 512)]))
 		return 0, nil, unavailable

@@ -26,6 +26,7 @@ var testKey = []byte("0123456789abcdef0123456789abcdef-test-key")
 type fakeEngine struct {
 	bodies []map[string]any
 	down   bool
+	status int // answer with this status and an error body instead
 }
 
 func (f *fakeEngine) Perform(r *http.Request) (*http.Response, error) {
@@ -36,6 +37,11 @@ func (f *fakeEngine) Perform(r *http.Request) (*http.Response, error) {
 	json.NewDecoder(r.Body).Decode(&b)
 	f.bodies = append(f.bodies, b)
 	rec := httptest.NewRecorder()
+	if f.status != 0 {
+		rec.WriteHeader(f.status)
+		io.WriteString(rec, `{"error":{"type":"search_phase_execution_exception"},"status":400}`)
+		return rec.Result(), nil
+	}
 	io.WriteString(rec, `{"hits":{"total":{"value":42},"hits":[{"_source":{"logId":"x","eventType":" 创建用户"}}]}}`)
 	return rec.Result(), nil
 }
@@ -102,7 +108,13 @@ func TestParseQueryShapes(t *testing.T) {
 	if err != nil || got.start.Year() != 2021 || got.end.Day() != 23 {
 		t.Errorf("dates: %+v %v", got, err)
 	}
-	for _, q := range []string{"page=x", "page=0", "limit=101", "limit=0", "clientip=999.1.1.1", "start=yesterday", "page=1001&limit=10"} {
+	v, _ = url.ParseQuery("start=2021-09-22&end=2021-09-22")
+	if got, err := parseQuery(v, 100); err != nil || !got.start.Equal(time.Date(2021, 9, 22, 0, 0, 0, 0, time.UTC)) ||
+		!got.end.Equal(time.Date(2021, 9, 22, 23, 59, 59, 999e6, time.UTC)) {
+		t.Errorf("a bare end date should include its whole day: %+v %v", got, err)
+	}
+	for _, q := range []string{"page=x", "page=0", "limit=101", "limit=0", "clientip=999.1.1.1", "start=yesterday", "page=1001&limit=10",
+		"start=99999999999999999", "end=253402300800000", "start=-62135596800001"} {
 		v, _ := url.ParseQuery(q)
 		var ae *apiError
 		if _, err := parseQuery(v, 100); !errors.As(err, &ae) || ae.status != 400 {
@@ -171,6 +183,11 @@ func TestListAuthAndErrors(t *testing.T) {
 			t.Errorf("%s: %d %v, want %d with a message", tt.name, code, body, tt.want)
 		}
 	}
+	eng.status = http.StatusBadRequest // the engine refuses the query itself
+	if code, body := do(s, "GET", "/api/v2/analysis/audit", tokA, nil, ""); code != 400 || body["code"].(float64) != 400 {
+		t.Errorf("engine rejects the query: %d %v, want 400", code, body)
+	}
+	eng.status = 0
 	eng.down = true
 	if code, _ := do(s, "GET", "/api/v2/analysis/user-action", tokA, nil, ""); code != 503 {
 		t.Errorf("engine down: %d, want 503", code)
@@ -233,5 +250,45 @@ func TestKeyPairSigners(t *testing.T) {
 	os.WriteFile(hsPath, append(testKey, '\n'), 0o600)
 	if s, err := LoadSigner(hsPath); err != nil || s.method.Alg() != "HS256" {
 		t.Errorf("HS256 file: %v", err)
+	}
+}
+
+// TestGraphQLLimits: deeply nested or oversized token-exchange requests are
+// refused before graphql-go validates them (its validation is quadratic in
+// the depth: no-login CPU exhaustion); the SDKs' queries pass.
+func TestGraphQLLimits(t *testing.T) {
+	s, _ := newTestServer(t, &fakeEngine{})
+	deep := strings.Repeat("{a", 10_000) + strings.Repeat("}", 10_000)
+	start := time.Now()
+	code, body := do(s, "POST", "/graphql/v2", "", nil, `{"query":"`+deep+`"}`)
+	if code != 400 || !strings.Contains(toJSON(body), "nested") {
+		t.Fatalf("deep query: %d %v", code, body)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("deep query took %v to refuse", d)
+	}
+	big := `{"query":"{ __typename }","variables":{"pad":"` + strings.Repeat("x", 70<<10) + `"}}`
+	if code, _ := do(s, "POST", "/graphql/v2", "", nil, big); code != 400 {
+		t.Errorf("oversized body: %d", code)
+	}
+	for q, want := range map[string]int{
+		`{ a { b } }`:                               2,
+		`query($s: String!) { a(s: $s) { b } }`:     2,
+		`{ a(s: "{{{{{{") }`:                        2,
+		`{ a(s: """ {{{{ """) # {{{{{` + "\n" + `}`: 2,
+		`{ a(s: "\" {{{") }`:                        2,
+	} {
+		if got := queryDepth(q); got != want {
+			t.Errorf("queryDepth(%q) = %d, want %d", q, got, want)
+		}
+	}
+	// The introspection query the Python SDK's client sends nests ~10 deep.
+	introspection := `query IntrospectionQuery { __schema { queryType { name } mutationType { name } types { ...FullType } directives { name args { ...InputValue } } } }
+fragment FullType on __Type { kind name fields(includeDeprecated: true) { name args { ...InputValue } type { ...TypeRef } } inputFields { ...InputValue } interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name } possibleTypes { ...TypeRef } }
+fragment InputValue on __InputValue { name type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`
+	b, _ := json.Marshal(map[string]string{"query": introspection})
+	if code, body := do(s, "POST", "/graphql/v2", "", nil, string(b)); code != 200 || !strings.Contains(toJSON(body), `"accessToken"`) {
+		t.Errorf("introspection: %d %.300v", code, body)
 	}
 }

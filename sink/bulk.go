@@ -368,7 +368,7 @@ func (b *Bulk) deliver(r *request) {
 					// An answer we cannot read: we do not know what the
 					// engine holds. Re-sending is safe (ids are stable).
 					b.health.failed(status, perr, nil)
-					retry = r
+					retry = b.retryAll(r, perr.Error())
 				}
 				if len(retry.items) > 0 {
 					attempt++

@@ -476,3 +476,42 @@ func TestBulkCloseReportsUnsettled(t *testing.T) {
 		t.Errorf("Unsettled = %d", b.Unsettled())
 	}
 }
+
+// TestBulkUnreadableAnswerCountsRetries: a 2xx answer that cannot be read
+// counts as a retry, so --max-retries dead-letters instead of retrying
+// forever.
+func TestBulkUnreadableAnswerCountsRetries(t *testing.T) {
+	fake := newFakeES(t, 7)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_bulk" {
+			w.Header().Set("X-Elastic-Product", "Elasticsearch")
+			io.WriteString(w, `<html>proxy error</html>`) // not a bulk answer
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	dl := NewDeadLetters(filepath.Join(dir, "dlq"))
+	b, err := NewBulk(context.Background(), BulkConfig{Transport: esTransport(t, srv.URL), DeadLetters: dl,
+		MaxRetries: 2, BackoffInit: time.Millisecond, BackoffMax: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Write(context.Background(), makeBatch(0, 5, nil))
+	done := make(chan error, 1)
+	go func() { done <- b.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		b.Abort()
+		t.Fatal("retried forever despite MaxRetries")
+	}
+	dl.Close()
+	if n := b.Stats.DeadLettered.Load(); n != 5 {
+		t.Errorf("dead-lettered %d, want 5", n)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -51,8 +52,14 @@ func expandInputs(args []string, pattern, from, to string) (files []string, skip
 			}
 			var names []string
 			for _, e := range entries {
-				if ok, _ := filepath.Match(pattern, e.Name()); ok && e.Type().IsRegular() {
-					names = append(names, filepath.Join(a, e.Name()))
+				if ok, _ := filepath.Match(pattern, e.Name()); !ok {
+					continue
+				}
+				full := filepath.Join(a, e.Name())
+				// Follow symbolic links (logrotate setups use them); keep
+				// regular files only.
+				if st, err := os.Stat(full); err == nil && st.Mode().IsRegular() {
+					names = append(names, full)
 				}
 			}
 			sort.Strings(names)
@@ -105,17 +112,23 @@ func replayParallel(ctx context.Context, o pipeline.Options, inputs []pipeline.I
 		return pipeline.Replay(ctx, o, inputs, st)
 	}
 	o.Sink = &lockedSink{s: o.Sink}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
 	o.Workers = max(1, o.Workers/j)
 	next := make(chan pipeline.Input)
-	errs := make([]error, j)
+	var mu sync.Mutex
+	var errs []error
 	var wg sync.WaitGroup
-	for w := range j {
+	for range j {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for in := range next {
 				if err := pipeline.Replay(ctx, o, []pipeline.Input{in}, st); err != nil {
-					errs[w] = err
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
 				}
 			}
 		}()
@@ -128,14 +141,8 @@ func replayParallel(ctx context.Context, o pipeline.Options, inputs []pipeline.I
 	}
 	close(next)
 	wg.Wait()
-	var out []error
-	for _, e := range errs {
-		if e != nil {
-			out = append(out, e)
-		}
-	}
-	if len(out) > 0 {
-		return fmt.Errorf("%d worker(s) failed: %w", len(out), errors.Join(out...))
+	if len(errs) > 0 {
+		return fmt.Errorf("%d input(s) failed: %w", len(errs), errors.Join(errs...))
 	}
 	return nil
 }

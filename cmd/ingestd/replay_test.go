@@ -336,3 +336,17 @@ func TestReplayInterrupted(t *testing.T) {
 		t.Fatalf("err = %v, want exit status 130 (interrupted)", err)
 	}
 }
+
+// TestReplayDirectoryFollowsSymlinks: a directory argument includes log
+// files that are symbolic links (as some logrotate setups make them).
+func TestReplayDirectoryFollowsSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	abs, _ := filepath.Abs(td + "audit.2021-09-22.log")
+	if err := os.Symlink(abs, filepath.Join(dir, "audit.2021-09-22.log")); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, err := runCmd(t, "replay", "--host", "h", "--dlq", filepath.Join(t.TempDir(), "dlq"), dir)
+	if err != nil || strings.Count(out, "\n") != 1 {
+		t.Fatalf("replay of a directory with a symlinked file: %v, %d documents\n%s", err, strings.Count(out, "\n"), stderr)
+	}
+}

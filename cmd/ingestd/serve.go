@@ -79,7 +79,8 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{1, err}
 			}
-			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+				WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 			log.Info("serving the audit API", "addr", ln.Addr().String(), "index", index, "token_exchange", p != nil)
 			go func() {
 				<-cmd.Context().Done()
