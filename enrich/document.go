@@ -243,10 +243,7 @@ func appendKeySet(dst []byte, name string, s parser.KeySet) []byte {
 	dst = appendKey(dst, name)
 	dst = append(dst, '[')
 	first := true
-	for k := parser.Key(0); k < parser.NumKeys; k++ {
-		if !s.Has(k) {
-			continue
-		}
+	for k := range s.All() {
 		if !first {
 			dst = append(dst, ',')
 		}

@@ -56,9 +56,6 @@ func (e *Event) Has(k Key) bool { return k < NumKeys && e.seen&(1<<k) != 0 }
 // package documentation.
 func (e *Event) Repeated() KeySet { return e.repeated }
 
-// HasRepeated reports whether k is in Repeated.
-func (e *Event) HasRepeated(k Key) bool { return e.repeated.Has(k) }
-
 // OutOfOrder returns the known keys that were taken for keys although they
 // come before the previous key in the server's fixed order (the order of
 // the Key constants). The server never writes keys out of order, so such a

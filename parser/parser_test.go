@@ -138,16 +138,7 @@ func TestParseValues(t *testing.T) {
 			if err := Parse([]byte(tt.line), &ev); err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			for name, want := range tt.want {
-				k, ok := LookupKey(name)
-				if !ok {
-					t.Fatalf("bad key %q in test", name)
-				}
-				got, ok := ev.Get(k)
-				if !ok || string(got) != want {
-					t.Errorf("%s = %q (present %v), want %q", name, got, ok, want)
-				}
-			}
+			checkValues(t, &ev, tt.want)
 			if len(ev.Extra) != len(tt.extra) {
 				t.Errorf("extra = %q, want %q", ev.Extra, tt.extra)
 			}
@@ -380,22 +371,12 @@ func TestParseAmbiguousKeys(t *testing.T) {
 			if err := Parse([]byte(tt.line), &ev); err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			for name, want := range tt.want {
-				k, _ := LookupKey(name)
-				if got, ok := ev.Get(k); !ok || string(got) != want {
-					t.Errorf("%s = %q (present %v), want %q", name, got, ok, want)
-				}
-			}
+			checkValues(t, &ev, tt.want)
 			if ev.Repeated() != tt.repeated {
 				t.Errorf("Repeated = {%s}, want {%s}", ev.Repeated(), tt.repeated)
 			}
 			if ev.OutOfOrder() != tt.outOfOrder {
 				t.Errorf("OutOfOrder = {%s}, want {%s}", ev.OutOfOrder(), tt.outOfOrder)
-			}
-			for k := Key(0); k < NumKeys; k++ {
-				if ev.HasRepeated(k) != tt.repeated.Has(k) {
-					t.Errorf("HasRepeated(%s) = %v", k, ev.HasRepeated(k))
-				}
 			}
 		})
 	}
@@ -444,5 +425,19 @@ func TestKeySet(t *testing.T) {
 	}
 	if KeySet(0).String() != "" || KeySet(0).Len() != 0 {
 		t.Error("empty set")
+	}
+}
+
+// checkValues compares the known keys of ev with want (key name → value).
+func checkValues(t *testing.T, ev *Event, want map[string]string) {
+	t.Helper()
+	for name, w := range want {
+		k, ok := LookupKey(name)
+		if !ok {
+			t.Fatalf("bad key %q in test", name)
+		}
+		if got, ok := ev.Get(k); !ok || string(got) != w {
+			t.Errorf("%s = %q (present %v), want %q", name, got, ok, w)
+		}
 	}
 }

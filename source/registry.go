@@ -36,9 +36,7 @@ func Identify(f *os.File) (FileID, int64, error) {
 		return FileID{}, 0, err
 	}
 	id := FileID{}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		id.Dev, id.Ino = uint64(sys.Dev), uint64(sys.Ino)
-	}
+	id.Dev, id.Ino = devIno(st)
 	buf := make([]byte, maxFingerprint)
 	n, err := f.ReadAt(buf, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -56,6 +54,15 @@ func Identify(f *os.File) (FileID, int64, error) {
 
 // partialPrefix marks the fingerprint of a file without a complete line.
 const partialPrefix = "partial-"
+
+// devIno returns the device and inode of st (zero where the platform has
+// none).
+func devIno(st os.FileInfo) (dev, ino uint64) {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return uint64(sys.Dev), uint64(sys.Ino)
+	}
+	return 0, 0
+}
 
 // IdentifyPartial is Identify for a file that is finished although its
 // only line has no newline (an older day's file): the fingerprint covers

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -608,8 +607,8 @@ func (t *Tailer) stillCurrent(tr *Tracked) bool {
 	if err != nil {
 		return true
 	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	return !ok || (uint64(sys.Dev) == tr.ID.Dev && uint64(sys.Ino) == tr.ID.Ino)
+	dev, ino := devIno(st)
+	return dev == tr.ID.Dev && ino == tr.ID.Ino
 }
 
 // notifier wakes follow up when its file changes: nxadm/tail's file
@@ -704,6 +703,6 @@ var inotifyAvailable = func() error {
 // first follow (possibly much later, after a backlog): removing a watch
 // that was never added starts the tracker and waits for it, and touches
 // nothing else (the name is never watched).
-var startInotifyTracker = func() {
+func startInotifyTracker() {
 	_ = watch.RemoveWatch("/nonexistent/ingestd-inotify-tracker-start")
 }
