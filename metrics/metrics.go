@@ -81,6 +81,17 @@ var all = []metric{mLines, mBytes, mBlank, mDocuments, mDeadLettered, mIndexed, 
 	mFailures, mSplits, mUnsettled, mInvalidUTF8, mAmbiguous, mAmbiguousPool, mGeoIP, mUnterminated, mLagBytes,
 	mLagSeconds, mFiles, mRegistry}
 
+// SinkHealth returns why the sink stopped for good, or nil while it runs
+// (or is not there yet: still reaching the engine is not a failure).
+func (c *Collector) SinkHealth() error {
+	if b := c.s.Load().Bulk; b != nil {
+		if err := b.Err(); err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	return nil
+}
+
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, m := range all {

@@ -299,18 +299,9 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 	// engine is still being reached, which must not fail a liveness probe.
 	var st pipeline.Stats
 	var saveFailures atomic.Int64
-	var liveBulk atomic.Pointer[sink.Bulk]
 	collector := metrics.NewCollector(metrics.Sources{Pipeline: &st, Enricher: enr, RegistrySave: &saveFailures})
 	if c.Metrics.Listen != "" {
-		h := metrics.Handler(collector, func() error {
-			if b := liveBulk.Load(); b != nil {
-				if err := b.Err(); err != nil && !errors.Is(err, context.Canceled) {
-					return err
-				}
-			}
-			return nil
-		})
-		stop, err := metrics.Listen(c.Metrics.Listen, h)
+		stop, err := metrics.Listen(c.Metrics.Listen, metrics.Handler(collector, collector.SinkHealth))
 		if err != nil {
 			return &exitError{2, err}
 		}
@@ -343,7 +334,6 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 	}
 
 	collector.Update(metrics.Sources{Pipeline: &st, Bulk: bulk, Enricher: enr, Tailer: tailer, RegistrySave: &saveFailures})
-	liveBulk.Store(bulk)
 
 	// Save the registry periodically, and report lag.
 	saveDone := make(chan struct{})
