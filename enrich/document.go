@@ -25,7 +25,7 @@ type Config struct {
 type Enricher struct {
 	cfg     Config
 	hostJS  []byte
-	photoJS []byte
+	tables  atomic.Pointer[tables] // dictionary and directory in use (reload.go)
 	// InvalidUTF8 counts documents whose bad bytes were replaced by U+FFFD.
 	InvalidUTF8 atomic.Int64
 	// AmbiguousKeys counts documents tagged "_ambiguous_keys": their line
@@ -46,11 +46,9 @@ func New(cfg Config) *Enricher {
 	if cfg.Directory == nil {
 		cfg.Directory = &Directory{DefaultPhotoURL: DefaultPhotoURL}
 	}
-	return &Enricher{
-		cfg:     cfg,
-		hostJS:  appendStr(nil, cfg.Host),
-		photoJS: appendStr(nil, cfg.Directory.DefaultPhotoURL),
-	}
+	e := &Enricher{cfg: cfg, hostJS: appendStr(nil, cfg.Host)}
+	e.SetTables(cfg.Dict, cfg.Directory)
+	return e
 }
 
 // GeoIPStats returns the lookup counters, or nil without a database.
@@ -108,7 +106,8 @@ func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []b
 	dst = append(dst, '"')
 	str("message", ev.Line)
 
-	d := e.cfg.Dict
+	tb := e.tables.Load() // one snapshot for the whole document
+	d := tb.dict
 	for k := parser.Key(0); k < parser.NumKeys; k++ {
 		v, ok := ev.Get(k)
 		if !ok {
@@ -131,12 +130,12 @@ func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []b
 	}
 
 	uid, _ := ev.Get(parser.UserID)
-	dir := e.cfg.Directory
+	dir := tb.dir
 	if photo, ok := dir.Photos[string(uid)]; ok {
 		str("photoUrl", bytesOf(photo))
 	} else {
 		dst = append(dst, `,"photoUrl":`...)
-		dst = append(dst, e.photoJS...)
+		dst = append(dst, tb.photoJS...)
 	}
 	rep, ooo := ev.Repeated(), ev.OutOfOrder()
 	poolAmbiguous := rep.Has(parser.UserPoolID) || ooo.Has(parser.UserPoolID)

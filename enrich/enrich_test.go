@@ -234,10 +234,10 @@ func TestDocumentInvalidUTF8(t *testing.T) {
 func TestDocumentAmbiguousKeys(t *testing.T) {
 	const seed = "[2021-09-22T07:47:21.559-0000] logId=c72c118e-c1a9-4fbd-bafe-c45d00da173b appId=null userName=@authing.cn userPoolId=61384d3e302f1f75e69ce95a userId=61384cf9628539c0f83943e7 requestId=6939cb03-9013-4c08-8954-2920babeed35 roleName=admin roleCode=null roleId=null userAgent=python-requests/2.26.0 clientIp=111.202.167.58 eventType=createUser eventDetails=null resourceType=DATA resourceName=user resourceDetails=shxbxpbodj operationType=create operationMode=sdk originValue=null targetValue=null eventResultCode=success operationParam=null eventResultMsg=null"
 	e := newTestEnricher(t)
-	e.cfg.Directory = &Directory{
+	e.SetTables(e.cfg.Dict, &Directory{
 		UserPools:       map[string]string{"61384d3e302f1f75e69ce95a": "newSDK", "evilpool": "Evil Corp"},
 		DefaultPhotoURL: DefaultPhotoURL,
-	}
+	})
 	tests := []struct {
 		name      string
 		line      string

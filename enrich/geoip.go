@@ -1,14 +1,12 @@
 package enrich
 
 import (
-	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
 
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/oschwald/geoip2-golang/v2"
 )
 
@@ -65,31 +63,33 @@ type geoEntry struct {
 
 // GeoIP resolves client addresses to Logstash's legacy geoip layout. It is
 // safe for concurrent use; results are cached per address text.
+//
+// The database in use is an immutable snapshot (reader, cache and build
+// metadata) behind an atomic pointer: Reload swaps in a new one while
+// lookups go on, and each lookup uses exactly one snapshot. Databases are
+// read into memory rather than mapped, so a file rewritten in place can
+// never fault a running lookup, and an old snapshot is freed by the garbage
+// collector once the last lookup that loaded it returns.
 type GeoIP struct {
-	db    *geoip2.Reader
-	cache *lru.Cache[string, geoEntry]
-	Stats GeoIPStats
+	path      string
+	cacheSize int
+	cur       atomic.Pointer[geoDB]
+	Stats     GeoIPStats
+	reload    geoReloadState // see geoipreload.go
 }
 
 // OpenGeoIP opens a MaxMind City database (GeoLite2-City or GeoIP2-City).
 func OpenGeoIP(path string, cacheSize int) (*GeoIP, error) {
-	db, err := geoip2.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("geoip database %s: %w", path, err)
-	}
-	if t := db.Metadata().DatabaseType; !containsCity(t) {
-		db.Close()
-		return nil, fmt.Errorf("geoip database %s: type %q is not a City database", path, t)
-	}
 	if cacheSize <= 0 {
 		cacheSize = 1
 	}
-	cache, err := lru.New[string, geoEntry](cacheSize)
+	db, err := loadGeoDB(path, cacheSize, false)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
-	return &GeoIP{db: db, cache: cache}, nil
+	g := &GeoIP{path: path, cacheSize: cacheSize}
+	g.cur.Store(db)
+	return g, nil
 }
 
 func containsCity(dbType string) bool {
@@ -102,14 +102,15 @@ func containsCity(dbType string) bool {
 }
 
 // Close releases the database.
-func (g *GeoIP) Close() error { return g.db.Close() }
+func (g *GeoIP) Close() error { return g.cur.Load().r.Close() }
 
 // lookup returns the rendered geoip object for ip, or nil.
 func (g *GeoIP) lookup(ip []byte) []byte {
-	e, ok := g.cache.Get(string(ip))
+	db := g.cur.Load()
+	e, ok := db.cache.Get(string(ip))
 	if !ok {
-		e = g.resolve(ip)
-		g.cache.Add(string(ip), e)
+		e = db.resolve(ip)
+		db.cache.Add(string(ip), e)
 	}
 	switch e.result {
 	case geoFound:
@@ -124,7 +125,7 @@ func (g *GeoIP) lookup(ip []byte) []byte {
 	return e.frag
 }
 
-func (g *GeoIP) resolve(ip []byte) geoEntry {
+func (g *geoDB) resolve(ip []byte) geoEntry {
 	addr, err := netip.ParseAddr(string(ip))
 	if err != nil {
 		return geoEntry{result: geoInvalid}
@@ -133,7 +134,7 @@ func (g *GeoIP) resolve(ip []byte) geoEntry {
 	if isReserved(addr) {
 		return geoEntry{result: geoPrivate}
 	}
-	rec, err := g.db.City(addr)
+	rec, err := g.r.City(addr)
 	if err != nil || !rec.HasData() {
 		return geoEntry{result: geoNotFound}
 	}

@@ -1,0 +1,205 @@
+package enrich
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/oschwald/geoip2-golang/v2"
+	"github.com/oschwald/maxminddb-golang/v2"
+)
+
+// GeoIPInfo describes a database.
+type GeoIPInfo struct {
+	Path  string
+	Type  string    // e.g. GeoLite2-City
+	Built time.Time // the database's build_epoch, UTC
+}
+
+// geoDB is one immutable database snapshot: never changed once stored.
+type geoDB struct {
+	r     *geoip2.Reader
+	cache *lru.Cache[string, geoEntry]
+	info  GeoIPInfo
+	id    fileID
+}
+
+// fileID tells versions of a file apart: a rename over the path changes
+// the inode, an in-place rewrite the size or modification time.
+type fileID struct {
+	dev, ino uint64
+	size     int64
+	mtime    int64
+}
+
+func idOf(st os.FileInfo) fileID {
+	id := fileID{size: st.Size(), mtime: st.ModTime().UnixNano()}
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		id.dev, id.ino = uint64(s.Dev), uint64(s.Ino)
+	}
+	return id
+}
+
+// errGeoIPChanging means the file changed while it was read; it is
+// tried again at the next check rather than refused.
+var errGeoIPChanging = errors.New("file changed while it was read")
+
+// loadGeoDB reads the database at path into memory and opens it. With
+// verify, the whole search tree and data section are checked too (a
+// replacement must not be taken on the strength of its metadata alone).
+func loadGeoDB(path string, cacheSize int, verify bool) (*geoDB, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+	}
+	defer f.Close()
+	before, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+	}
+	after, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+	}
+	id := idOf(after)
+	if id != idOf(before) || int64(len(b)) != after.Size() {
+		return nil, fmt.Errorf("geoip database %s: %w", path, errGeoIPChanging)
+	}
+	if verify {
+		m, err := maxminddb.OpenBytes(b)
+		if err != nil {
+			return nil, fmt.Errorf("geoip database %s: %w", path, err)
+		}
+		if err := m.Verify(); err != nil {
+			return nil, fmt.Errorf("geoip database %s: corrupt: %w", path, err)
+		}
+	}
+	r, err := geoip2.OpenBytes(b)
+	if err != nil {
+		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+	}
+	md := r.Metadata()
+	if !containsCity(md.DatabaseType) {
+		return nil, fmt.Errorf("geoip database %s: type %q is not a City database", path, md.DatabaseType)
+	}
+	cache, err := lru.New[string, geoEntry](cacheSize)
+	if err != nil {
+		return nil, err
+	}
+	info := GeoIPInfo{Path: path, Type: md.DatabaseType, Built: time.Unix(int64(md.BuildEpoch), 0).UTC()}
+	return &geoDB{r: r, cache: cache, info: info, id: id}, nil
+}
+
+// ReadGeoIPInfo returns the metadata of the database at path without
+// keeping it open.
+func ReadGeoIPInfo(path string) (GeoIPInfo, error) {
+	db, err := loadGeoDB(path, 1, false)
+	if err != nil {
+		return GeoIPInfo{}, err
+	}
+	return db.info, nil
+}
+
+// geoReloadState is GeoIP's reload bookkeeping.
+type geoReloadState struct {
+	mu      sync.Mutex // serialises Check
+	seen    fileID     // last version observed but not yet taken
+	refused fileID     // last version refused: not tried again
+	// Reloads and Failures count replacements taken and refused.
+	reloads, failures atomic.Int64
+}
+
+// Info describes the database in use.
+func (g *GeoIP) Info() GeoIPInfo { return g.cur.Load().info }
+
+// Reloads returns how many replacements were taken and refused.
+func (g *GeoIP) Reloads() (ok, failed int64) {
+	return g.reload.reloads.Load(), g.reload.failures.Load()
+}
+
+// CheckResult is what one Check did.
+type CheckResult int
+
+// Check results.
+const (
+	Unchanged CheckResult = iota // same file, or a refused one again, or gone
+	Settling                     // changed since the last check: taken once it holds still
+	Reloaded                     // a new database is in use
+	Refused                      // the new file is not a usable City database; the old one stays
+)
+
+// Check looks at the configured path and swaps in a replaced database. A
+// changed file is taken only once it is seen unchanged on two consecutive
+// checks (an in-place rewrite may be half done; a rename is complete at
+// once and merely waits one interval). A replacement that does not open,
+// fails verification or is not a City database is refused (err says why)
+// and not tried again until the file changes once more. A missing file is
+// not a change: geoipupdate renames a complete file into place.
+func (g *GeoIP) Check() (CheckResult, error) {
+	st := &g.reload
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	fi, err := os.Stat(g.path)
+	if err != nil {
+		return Unchanged, nil
+	}
+	id := idOf(fi)
+	if id == g.cur.Load().id || id == st.refused {
+		st.seen = fileID{}
+		return Unchanged, nil
+	}
+	if id != st.seen {
+		st.seen = id
+		return Settling, nil
+	}
+	db, err := loadGeoDB(g.path, g.cacheSize, true)
+	if errors.Is(err, errGeoIPChanging) {
+		st.seen = fileID{}
+		return Settling, nil
+	}
+	if err != nil {
+		st.refused = id
+		st.failures.Add(1)
+		return Refused, err
+	}
+	g.cur.Store(db)
+	st.seen = fileID{}
+	st.reloads.Add(1)
+	return Reloaded, nil
+}
+
+// Watch calls Check every interval until ctx ends, logging one line per
+// database taken or refused.
+func (g *GeoIP) Watch(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		old := g.Info()
+		switch res, err := g.Check(); res {
+		case Reloaded:
+			n := g.Info()
+			log.Info("geoip database reloaded", "path", n.Path, "type", n.Type, "built", n.Built.Format(time.DateOnly),
+				"previous_built", old.Built.Format(time.DateOnly))
+		case Refused:
+			log.Error("geoip database replacement refused; keeping the one in use", "err", err,
+				"in_use_built", old.Built.Format(time.DateOnly))
+		}
+	}
+}
