@@ -23,9 +23,9 @@ type Config struct {
 // Enricher turns parsed events into JSON documents. It is safe for
 // concurrent use; its caches are shared.
 type Enricher struct {
-	cfg     Config
-	hostJS  []byte
-	tables  atomic.Pointer[tables] // dictionary and directory in use (reload.go)
+	cfg    Config
+	hostJS []byte
+	tables atomic.Pointer[tables] // dictionary and directory in use (reload.go)
 	// InvalidUTF8 counts documents whose bad bytes were replaced by U+FFFD.
 	InvalidUTF8 atomic.Int64
 	// AmbiguousKeys counts documents tagged "_ambiguous_keys": their line
