@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"syscall"
@@ -110,15 +111,50 @@ type registryFile struct {
 	Checksum string  `json:"checksum"` // sha256 of the JSON of Files
 }
 
+// inode is a file's device and inode: the registry's index.
+type inode struct{ dev, ino uint64 }
+
+// record is one entry and its JSON, kept between saves so that a save
+// encodes only the entries that changed since the last one.
+type record struct {
+	e   Entry
+	enc []byte // json.Marshal(e); nil once e changed
+}
+
 // Registry keeps one committed offset per file, persisted atomically.
-// Safe for concurrent use.
+// Safe for concurrent use. Lookup and Set cost O(1) whatever the number
+// of entries (they are indexed by device and inode); a save encodes only
+// the entries changed since the previous one and writes the whole file
+// (see Save for its cost).
 type Registry struct {
 	path  string
 	log   *slog.Logger
 	mu    sync.Mutex
-	files map[FileID]*Entry
+	files map[inode][]*record // usually one per inode; more after inode reuse
+	n     int                 // number of entries
 	dirty bool
 	fresh bool // no registry file existed: the very first start
+
+	saveMu sync.Mutex  // one save at a time
+	onDisk diskVersion // what the last successful load or save left at path
+}
+
+// diskVersion identifies the registry file ingestd last read or wrote, so
+// that a save need not read and check it again before keeping it as the
+// backup.
+type diskVersion struct {
+	ino   uint64
+	size  int64
+	mtime time.Time
+}
+
+func statVersion(path string) (diskVersion, bool) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return diskVersion{}, false
+	}
+	_, ino := devIno(st)
+	return diskVersion{ino: ino, size: st.Size(), mtime: st.ModTime()}, true
 }
 
 // ErrRegistryCorrupt is returned when neither the registry nor its backup
@@ -132,7 +168,7 @@ func OpenRegistry(path string, log *slog.Logger) (*Registry, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &Registry{path: path, log: log, files: map[FileID]*Entry{}}
+	r := &Registry{path: path, log: log, files: map[inode][]*record{}}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
@@ -152,11 +188,13 @@ func OpenRegistry(path string, log *slog.Logger) (*Registry, error) {
 		if berr != nil {
 			return nil, fmt.Errorf("%w: %s: %v; backup: %v (move both away to start over from the configured start position)", ErrRegistryCorrupt, path, err, berr)
 		}
+	} else if v, ok := statVersion(path); ok {
+		r.onDisk = v
 	}
-	for i := range entries {
-		e := entries[i]
-		r.files[e.FileID] = &e
+	for _, e := range entries {
+		r.setLocked(e)
 	}
+	r.dirty = false
 	return r, nil
 }
 
@@ -187,13 +225,20 @@ func readRegistry(path string) ([]Entry, error) {
 // empty registry (every file pruned) is not a first start.
 func (r *Registry) FirstStart() bool { return r.fresh }
 
+// Len returns the number of entries.
+func (r *Registry) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
 // Lookup returns the entry of the file with identity id.
 func (r *Registry) Lookup(id FileID) (Entry, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for k, e := range r.files {
-		if k.Same(id) {
-			return *e, true
+	for _, rec := range r.files[inode{id.Dev, id.Ino}] {
+		if rec.e.Same(id) {
+			return rec.e, true
 		}
 	}
 	return Entry{}, false
@@ -201,15 +246,20 @@ func (r *Registry) Lookup(id FileID) (Entry, bool) {
 
 // Set records an entry (replacing any entry of the same file).
 func (r *Registry) Set(e Entry) {
+	e.Updated = time.Now().UTC()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for k := range r.files {
-		if k.Same(e.FileID) {
-			delete(r.files, k)
-		}
-	}
-	e.Updated = time.Now().UTC()
-	r.files[e.FileID] = &e
+	r.setLocked(e)
+}
+
+func (r *Registry) setLocked(e Entry) {
+	k := inode{e.Dev, e.Ino}
+	recs := r.files[k]
+	n := len(recs)
+	recs = slices.DeleteFunc(recs, func(rec *record) bool { return rec.e.Same(e.FileID) })
+	r.n -= n - len(recs)
+	r.files[k] = append(recs, &record{e: e})
+	r.n++
 	r.dirty = true
 }
 
@@ -217,29 +267,51 @@ func (r *Registry) Set(e Entry) {
 func (r *Registry) Entries() []Entry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]Entry, 0, len(r.files))
-	for _, e := range r.files {
-		out = append(out, *e)
+	out := make([]Entry, 0, r.n)
+	for _, recs := range r.files {
+		for _, rec := range recs {
+			out = append(out, rec.e)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
 
-// Forget drops entries for which keep returns false.
-func (r *Registry) Forget(keep func(Entry) bool) {
+// Forget drops entries for which keep returns false, and returns how many
+// it dropped. It costs one call of keep per entry.
+func (r *Registry) Forget(keep func(Entry) bool) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for k, e := range r.files {
-		if !keep(*e) {
-			delete(r.files, k)
-			r.dirty = true
+	dropped := 0
+	for k, recs := range r.files {
+		n := len(recs)
+		recs = slices.DeleteFunc(recs, func(rec *record) bool { return !keep(rec.e) })
+		if d := n - len(recs); d > 0 {
+			dropped += d
+			if len(recs) == 0 {
+				delete(r.files, k)
+			} else {
+				r.files[k] = recs
+			}
 		}
 	}
+	if dropped > 0 {
+		r.n -= dropped
+		r.dirty = true
+	}
+	return dropped
 }
 
 // Save writes the registry if it changed: to a temporary file, fsync,
 // then the current file becomes the backup and the new one replaces it by
 // rename, and the directory is fsynced. Mode 0600.
+//
+// Cost: only the entries changed since the previous save are encoded
+// again; the file is written whole (one line per entry), so a save costs
+// a write and an fsync of the file's size plus a SHA-256 over it —
+// BenchmarkRegistrySave measures it at 10 000 entries (BENCHMARKS.md).
+// The file ingestd itself wrote is not read back to check it before it
+// becomes the backup; one changed behind its back is.
 func (r *Registry) Save() error { return r.SaveAfter(nil) }
 
 // SaveAfter is Save with a barrier: the offsets are taken first, then
@@ -248,42 +320,99 @@ func (r *Registry) Save() error { return r.SaveAfter(nil) }
 // are they written. When before fails nothing is written and the error is
 // returned; the next call retries.
 func (r *Registry) SaveAfter(before func() error) error {
+	r.saveMu.Lock()
+	defer r.saveMu.Unlock()
 	r.mu.Lock()
 	if !r.dirty {
 		r.mu.Unlock()
 		return nil
 	}
-	entries := make([]Entry, 0, len(r.files))
-	for _, e := range r.files {
-		entries = append(entries, *e)
+	recs := make([]*record, 0, r.n)
+	for _, rs := range r.files {
+		recs = append(recs, rs...)
+	}
+	// Encoded under the lock: a record's entry is replaced, never changed
+	// in place, so the snapshot is consistent.
+	for _, rec := range recs {
+		if rec.enc == nil {
+			rec.enc, _ = json.Marshal(rec.e)
+		}
 	}
 	r.dirty = false
 	r.mu.Unlock()
 	if before != nil {
 		if err := before(); err != nil {
-			r.mu.Lock()
-			r.dirty = true
-			r.mu.Unlock()
+			r.markDirty()
 			return fmt.Errorf("registry not saved: %w", err)
 		}
 	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Path < entries[j].Path })
-	files, _ := json.Marshal(entries)
-	sum := sha256.Sum256(files)
-	b, err := json.MarshalIndent(registryFile{Version: 1, Files: entries, Checksum: hex.EncodeToString(sum[:])}, "", " ")
-	if err != nil {
-		return err
-	}
-	if err := writeAtomic(r.path, b); err != nil {
-		r.mu.Lock()
-		r.dirty = true
-		r.mu.Unlock()
+	sort.Slice(recs, func(i, j int) bool {
+		if recs[i].e.Path != recs[j].e.Path {
+			return recs[i].e.Path < recs[j].e.Path
+		}
+		return bytes.Compare(recs[i].enc, recs[j].enc) < 0
+	})
+	if err := r.write(recs); err != nil {
+		r.markDirty()
 		return fmt.Errorf("registry: %w", err)
 	}
 	return nil
 }
 
-func writeAtomic(path string, b []byte) error {
+func (r *Registry) markDirty() {
+	r.mu.Lock()
+	r.dirty = true
+	r.mu.Unlock()
+}
+
+// write writes the encoded records as the registry file: the same JSON a
+// json.Marshal of registryFile gives, one entry per line.
+func (r *Registry) write(recs []*record) error {
+	size := 64
+	for _, rec := range recs {
+		size += len(rec.enc) + 2
+	}
+	files := make([]byte, 0, size)
+	files = append(files, '[')
+	for i, rec := range recs {
+		if i > 0 {
+			files = append(files, ',')
+		}
+		files = append(files, rec.enc...)
+	}
+	files = append(files, ']')
+	sum := sha256.Sum256(files)
+	b := make([]byte, 0, size+128)
+	b = append(b, "{\"version\":1,\"files\":[\n"...)
+	for i, rec := range recs {
+		b = append(b, rec.enc...)
+		if i < len(recs)-1 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+	}
+	b = append(b, "],\"checksum\":\""...)
+	b = hex.AppendEncode(b, sum[:])
+	b = append(b, "\"}\n"...)
+	keepOld := func() bool {
+		if v, ok := statVersion(r.path); ok && v == r.onDisk {
+			return true
+		}
+		_, err := readRegistry(r.path)
+		return err == nil
+	}
+	if err := writeAtomic(r.path, b, keepOld); err != nil {
+		return err
+	}
+	if v, ok := statVersion(r.path); ok {
+		r.onDisk = v
+	}
+	return nil
+}
+
+// writeAtomic replaces path with b; the current file is kept as path.bak
+// first if keepOld says it is a good copy.
+func writeAtomic(path string, b []byte, keepOld func() bool) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -306,7 +435,7 @@ func writeAtomic(path string, b []byte) error {
 		return err
 	}
 	// Keep the current good copy as the backup, then replace.
-	if _, err := readRegistry(path); err == nil {
+	if keepOld() {
 		os.Remove(path + ".bak")
 		if err := os.Link(path, path+".bak"); err != nil {
 			return err

@@ -36,8 +36,20 @@ type TailConfig struct {
 	// empty — start at their beginning.
 	StartAtEnd bool
 	// PollInterval is how often files are discovered and the followed file
-	// checked for rotation, truncation and deletion; default 1s.
+	// checked for rotation, truncation and deletion; default 1s. With
+	// inotify the directory is watched and listed in full only every
+	// minute; without (Poll, or no inotify instance) it is listed, every
+	// file stat'ed, at most once per PollInterval. A file is opened and
+	// identified again only when its stat changes.
 	PollInterval time.Duration
+	// IgnoreOlder, when positive, skips files whose modification time —
+	// or the date in whose name — is older than now minus IgnoreOlder:
+	// they are not read and their registry entries are dropped. A file
+	// the registry holds as started and not done is finished whatever its
+	// age (it became older while half-read). A skipped file that is
+	// written again is no longer older and is read from its beginning.
+	// With StartAtEnd, skipped files are not registered at their end.
+	IgnoreOlder time.Duration
 	// RotateGrace is the quiet period of a file that is no longer the
 	// newest (a newer file appeared, it was renamed or deleted, or it is
 	// found so at start): it is finished only once it has not grown and
@@ -68,17 +80,28 @@ type Handler interface {
 // before a rename, a deletion or the switch to the next day's file are
 // drained from that descriptor, never lost. nxadm/tail's watcher
 // (inotify, or polling) tells when the followed file changes.
+//
+// What it knows of each file (stat, identity, done) is kept between
+// listings (see catalog): the cost of moving on to the next file does not
+// grow with the number of files, so catching up N files costs O(N).
 type Tailer struct {
 	cfg          TailConfig
+	cat          *catalog
 	finished     map[FileID]bool // files read to the end in this run
 	firstStart   bool            // StartAtEnd and Registry.FirstStart
 	checkWarned  time.Time       // last "cannot check" warning (Run goroutine only)
-	listed       bool            // the first listing was seen
+	lastPrune    time.Time
 	unterminated atomic.Int64
+	ignored      atomic.Int64
+	identified   atomic.Int64 // files opened and identified by next (for tests)
 
-	mu    sync.Mutex // guards files, read by Files from other goroutines
-	files []*Tracked // one per file identity
+	mu    sync.Mutex           // guards files, read by Files from other goroutines
+	files map[inode][]*Tracked // one per file identity
 }
+
+// pruneEvery bounds how long registry entries of files that are gone
+// (or whose acknowledgements arrived after they were pruned) are kept.
+const pruneEvery = time.Minute
 
 // NewTailer returns a Tailer.
 func NewTailer(cfg TailConfig) (*Tailer, error) {
@@ -93,6 +116,9 @@ func NewTailer(cfg TailConfig) (*Tailer, error) {
 	}
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
+	}
+	if cfg.IgnoreOlder < 0 {
+		return nil, fmt.Errorf("tailer: ignore_older %v: must not be negative", cfg.IgnoreOlder)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -113,16 +139,22 @@ func NewTailer(cfg TailConfig) (*Tailer, error) {
 		cfg.RotateGrace = 5 * time.Second
 	}
 	first := cfg.StartAtEnd && cfg.Registry.FirstStart()
-	return &Tailer{cfg: cfg, finished: map[FileID]bool{}, firstStart: first}, nil
+	return &Tailer{cfg: cfg, cat: newCatalog(cfg.Dir, cfg.Pattern, cfg.PollInterval),
+		finished: map[FileID]bool{}, firstStart: first, files: map[inode][]*Tracked{}}, nil
 }
 
 // Files returns the files read in this run that still exist, one per
-// file (for lag reporting). It is safe to call while Run runs; the slice
-// is a copy.
+// file, by path (for lag reporting). It is safe to call while Run runs;
+// the slice is a copy.
 func (t *Tailer) Files() []*Tracked {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	return slices.Clone(t.files)
+	out := make([]*Tracked, 0, len(t.files))
+	for _, trs := range t.files {
+		out = append(out, trs...)
+	}
+	t.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
 }
 
 // Unterminated returns how many files were finished with a last line
@@ -130,39 +162,34 @@ func (t *Tailer) Files() []*Tracked {
 // handler like any line).
 func (t *Tailer) Unterminated() int64 { return t.unterminated.Load() }
 
+// IgnoredOlder returns how many files were skipped because they are
+// older than IgnoreOlder (each time a file is found so).
+func (t *Tailer) IgnoredOlder() int64 { return t.ignored.Load() }
+
 // track records tr in the list of files, replacing an earlier Tracked of
 // the same file.
 func (t *Tailer) track(tr *Tracked) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for i, o := range t.files {
+	k := inode{tr.ID.Dev, tr.ID.Ino}
+	trs := t.files[k]
+	for i, o := range trs {
 		if o.ID.Same(tr.ID) {
-			t.files[i] = tr
+			trs[i] = tr
 			return
 		}
 	}
-	t.files = append(t.files, tr)
-}
-
-// discover lists the matching files, oldest first (dated names sort by
-// date; equal names cannot occur).
-func (t *Tailer) discover() ([]string, error) {
-	paths, err := filepath.Glob(filepath.Join(t.cfg.Dir, t.cfg.Pattern))
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, p := range paths {
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			out = append(out, p)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	t.files[k] = append(trs, tr)
 }
 
 // Run follows the directory until ctx ends.
 func (t *Tailer) Run(ctx context.Context, h Handler) error {
+	if !t.cfg.Poll {
+		if err := t.cat.watch(); err != nil {
+			t.cfg.Logger.Warn("cannot watch the directory; listing it every poll_interval instead", "dir", t.cfg.Dir, "err", err)
+		}
+	}
+	defer t.cat.close()
 	for ctx.Err() == nil {
 		f, tr, newest, err := t.next()
 		if err != nil {
@@ -186,56 +213,115 @@ func (t *Tailer) Run(ctx context.Context, h Handler) error {
 	return nil
 }
 
-// next opens the oldest file that still has lines to read.
+// next opens the oldest file that still has lines to read. Files known to
+// need nothing (settled) are skipped without being opened, so its cost
+// does not grow with the number of files already done.
 func (t *Tailer) next() (*os.File, *Tracked, bool, error) {
-	paths, err := t.discover()
-	if err != nil {
+	now := time.Now()
+	if err := t.cat.refresh(now); err != nil {
 		return nil, nil, false, err
 	}
-	if !t.listed {
-		t.listed = true
-		if t.firstStart {
-			t.startAtEnd(paths)
-		}
+	if t.firstStart {
+		t.firstStart = false
+		t.startAtEnd(now)
 	}
-	t.prune(paths)
-	for i, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			continue // gone since the listing
-		}
-		id, size, err := Identify(f)
-		if err == nil && id.Fingerprint == "" && i < len(paths)-1 {
-			// An older day's file whose only line is unterminated: it is
-			// read (and finished after the quiet period) like any other.
-			id, size, err = IdentifyPartial(f)
-		}
-		if err != nil || id.Fingerprint == "" || t.finished[id] {
-			// The newest file without a complete first line yet (or an
-			// empty older one): come back later.
-			f.Close()
+	f, tr, newest := t.nextFile(now)
+	if t.cat.changed || now.Sub(t.lastPrune) >= pruneEvery {
+		t.prune(now)
+	}
+	return f, tr, newest, nil
+}
+
+// nextFile looks for the oldest file with lines to read, from the first
+// file that is not settled.
+func (t *Tailer) nextFile(now time.Time) (*os.File, *Tracked, bool) {
+	files := t.cat.ordered()
+	for i := t.cat.lo; i < len(files); i++ {
+		fs := files[i]
+		if fs.settled {
 			continue
 		}
-		e, known := t.cfg.Registry.Lookup(id)
-		if known && e.Done {
-			t.finished[id] = true
-			f.Close()
-			continue
+		newest := i == len(files)-1
+		if f, tr := t.open(fs, newest, now); f != nil {
+			return f, tr, newest
 		}
-		if !known {
-			e = Entry{FileID: id, Path: p}
-			t.cfg.Registry.Set(e)
-		}
-		if e.Offset > size {
-			t.cfg.Logger.Warn("file shorter than its committed offset; reading it from the start", "file", p, "offset", e.Offset, "size", size)
-			e.Offset, e.Line = 0, 0
-		}
-		tr := newTracked(p, id, t.cfg.Registry, e)
-		tr.Size.Store(size)
-		t.track(tr)
-		return f, tr, i == len(paths)-1, nil
 	}
-	return nil, nil, false, nil
+	return nil, nil, false
+}
+
+// open opens fs if it has lines to read, else settles it (or leaves it
+// for later: the newest file without a complete first line, a file that
+// cannot be opened right now).
+func (t *Tailer) open(fs *fileState, newest bool, now time.Time) (*os.File, *Tracked) {
+	if t.skipOlder(fs, now) {
+		return nil, nil
+	}
+	f, err := os.Open(fs.path)
+	if err != nil {
+		return nil, nil // gone since the listing, or a passing error: later
+	}
+	t.identified.Add(1)
+	id, size, err := Identify(f)
+	if err == nil && id.Fingerprint == "" && !newest {
+		// An older day's file whose only line is unterminated: it is
+		// read (and finished after the quiet period) like any other.
+		id, size, err = IdentifyPartial(f)
+	}
+	if err != nil || id.Fingerprint == "" {
+		// The newest file without a complete first line yet (come back
+		// later), or an empty older one (settled until it changes).
+		f.Close()
+		if err == nil && !newest {
+			t.cat.settle(fs)
+		}
+		return nil, nil
+	}
+	fs.id, fs.identified = id, true
+	if t.finished[id] {
+		f.Close()
+		t.cat.settle(fs)
+		return nil, nil
+	}
+	e, known := t.cfg.Registry.Lookup(id)
+	if known && e.Done {
+		t.finished[id] = true
+		f.Close()
+		t.cat.settle(fs)
+		return nil, nil
+	}
+	if !known {
+		e = Entry{FileID: id, Path: fs.path}
+		t.cfg.Registry.Set(e)
+	}
+	if e.Offset > size {
+		t.cfg.Logger.Warn("file shorter than its committed offset; reading it from the start", "file", fs.path, "offset", e.Offset, "size", size)
+		e.Offset, e.Line = 0, 0
+	}
+	tr := newTracked(fs.path, id, t.cfg.Registry, e)
+	tr.Size.Store(size)
+	t.track(tr)
+	return f, tr
+}
+
+// skipOlder applies IgnoreOlder to fs: a file older than it is skipped
+// (settled, counted, and its registry entry dropped at the next prune)
+// unless the registry holds it as started and not done — a file that
+// became older while half-read is finished.
+func (t *Tailer) skipOlder(fs *fileState, now time.Time) bool {
+	if t.cfg.IgnoreOlder <= 0 || !olderThan(fs.path, time.Unix(0, fs.stat.mtime), now.Add(-t.cfg.IgnoreOlder)) {
+		return false
+	}
+	if e, ok := t.cfg.Registry.Lookup(FileID{Dev: fs.stat.dev, Ino: fs.stat.ino}); ok && !e.Done {
+		return false
+	}
+	if !fs.ignored {
+		fs.ignored = true
+		t.ignored.Add(1)
+		t.cat.changed = true // its registry entry goes
+		t.cfg.Logger.Debug("ignore_older: skipping", "file", fs.path)
+	}
+	t.cat.settle(fs)
+	return true
 }
 
 // startAtEnd applies StartAtEnd to the first listing: each file the
@@ -243,10 +329,13 @@ func (t *Tailer) next() (*os.File, *Tracked, bool, error) {
 // line (an unterminated last line is read once complete). A file without
 // a complete first line yet has no identity; it starts at 0, which is
 // that end too. Line numbers of such files count from where reading
-// starts.
-func (t *Tailer) startAtEnd(paths []string) {
-	for _, p := range paths {
-		f, err := os.Open(p)
+// starts. Files older than IgnoreOlder are left alone.
+func (t *Tailer) startAtEnd(now time.Time) {
+	for _, fs := range t.cat.ordered() {
+		if t.cfg.IgnoreOlder > 0 && olderThan(fs.path, time.Unix(0, fs.stat.mtime), now.Add(-t.cfg.IgnoreOlder)) {
+			continue
+		}
+		f, err := os.Open(fs.path)
 		if err != nil {
 			continue
 		}
@@ -254,8 +343,8 @@ func (t *Tailer) startAtEnd(paths []string) {
 		if err == nil && id.Fingerprint != "" {
 			if _, known := t.cfg.Registry.Lookup(id); !known {
 				if end, err := lastLineEnd(f, size); err == nil {
-					t.cfg.Registry.Set(Entry{FileID: id, Path: p, Offset: end})
-					t.cfg.Logger.Info("start_at end: skipping what the file already holds", "file", p, "offset", end)
+					t.cfg.Registry.Set(Entry{FileID: id, Path: fs.path, Offset: end})
+					t.cfg.Logger.Info("start_at end: skipping what the file already holds", "file", fs.path, "offset", end)
 				}
 			}
 		}
@@ -281,30 +370,38 @@ func lastLineEnd(f *os.File, size int64) (int64, error) {
 	return 0, nil
 }
 
-// prune forgets registry entries of files that no longer exist (or whose
-// inode now holds another file), so the registry does not grow forever,
-// and drops them from Files.
-func (t *Tailer) prune(paths []string) {
-	var live []FileID
-	for _, p := range paths {
-		if f, err := os.Open(p); err == nil {
-			if id, _, err := Identify(f); err == nil {
-				live = append(live, id)
-			}
-			f.Close()
+// prune forgets registry entries of files that are no longer listed (or
+// whose inode now holds another file, or that ignore_older skips), so the
+// registry does not grow forever, and drops them from Files. It runs when
+// the listing changed and every pruneEvery, in O(files + entries): the
+// listing's device and inode say which entries may still be live, without
+// opening any file.
+func (t *Tailer) prune(now time.Time) {
+	t.cat.changed, t.lastPrune = false, now
+	live := make(map[inode]*fileState, len(t.cat.files))
+	for _, fs := range t.cat.files {
+		if !fs.ignored {
+			live[inode{fs.stat.dev, fs.stat.ino}] = fs
 		}
 	}
 	isLive := func(id FileID) bool {
-		for _, l := range live {
-			if l.Same(id) {
-				return true
-			}
-		}
-		return false
+		fs, ok := live[inode{id.Dev, id.Ino}]
+		// Not identified since it changed: its inode is enough (it is
+		// identified, and a stale entry dropped, when it is read).
+		return ok && (!fs.identified || fs.id.Same(id))
 	}
-	t.cfg.Registry.Forget(func(e Entry) bool { return isLive(e.FileID) })
+	if n := t.cfg.Registry.Forget(func(e Entry) bool { return isLive(e.FileID) }); n > 0 {
+		t.cfg.Logger.Debug("registry: forgot files that are gone or skipped", "entries", n)
+	}
 	t.mu.Lock()
-	t.files = slices.DeleteFunc(t.files, func(tr *Tracked) bool { return !isLive(tr.ID) })
+	for k, trs := range t.files {
+		trs = slices.DeleteFunc(trs, func(tr *Tracked) bool { return !isLive(tr.ID) })
+		if len(trs) == 0 {
+			delete(t.files, k)
+		} else {
+			t.files[k] = trs
+		}
+	}
 	t.mu.Unlock()
 }
 
@@ -412,6 +509,12 @@ func (t *Tailer) finish(ctx context.Context, rd *fileReader, h Handler) error {
 	}
 	t.finished[rd.tr.ID] = true
 	rd.tr.finish(rd.pos.offset)
+	if fs := t.cat.state(rd.tr.Path); fs != nil && fs.stat.dev == rd.tr.ID.Dev && fs.stat.ino == rd.tr.ID.Ino {
+		// Done until it changes: the next listing need not open it again
+		// (a change since its last stat unsettles it again).
+		fs.id, fs.identified = rd.tr.ID, true
+		t.cat.settle(fs)
+	}
 	return nil
 }
 
@@ -580,8 +683,7 @@ func (t *Tailer) check(rd *fileReader) state {
 	if !t.stillCurrent(rd.tr) {
 		return replaced
 	}
-	paths, err := t.discover()
-	if err == nil && len(paths) > 0 && paths[len(paths)-1] > rd.tr.Path {
+	if err := t.cat.refresh(time.Now()); err == nil && t.cat.newest() > rd.tr.Path {
 		return superseded
 	}
 	return keep
