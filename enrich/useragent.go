@@ -4,28 +4,41 @@ import (
 	"fmt"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/ua-parser/uap-go/uaparser"
+
+	"github.com/ingestd/ingestd/enrich/uamatch"
 )
 
-// UserAgents parses user-agent strings with uap-go into Logstash's legacy
-// useragent layout. uap-go runs hundreds of regular expressions per new
-// string, so rendered results are kept in a bounded LRU keyed by the string.
-// Safe for concurrent use.
+// User-agent cache bounds. An entry holds the agent (key) and its rendered
+// "ua" object. Agents longer than maxCachedAgent are parsed every time (real
+// browser agents are 100–300 bytes; longer ones are rare or hostile), and a
+// rendered object is at most a few hundred bytes for such agents, so the
+// worst case is maxUACacheEntries × (512 B key + ~1 KiB object + ~150 B
+// LRU overhead) ≈ 33 MiB; with typical 130-byte agents ≈ 9 MiB.
+const (
+	maxCachedAgent    = 512
+	maxCachedUA       = 1 << 10
+	maxUACacheEntries = 20000
+)
+
+// UserAgents parses user-agent strings into Logstash's legacy useragent
+// layout with uap-go's patterns and answers (through uamatch, which tries
+// only the patterns whose literals occur in the agent). Rendered results
+// are kept in a bounded LRU keyed by the string. Safe for concurrent use.
 type UserAgents struct {
-	p     *uaparser.Parser
+	p     *uamatch.Parser
 	cache *lru.Cache[string, []byte]
 }
 
-// NewUserAgents compiles uap-go's embedded regexes.
+// NewUserAgents indexes uap-go's embedded regexes. cacheSize is the number
+// of cached agents, capped at maxUACacheEntries.
 func NewUserAgents(cacheSize int) (*UserAgents, error) {
-	// uap-go's own cache would hold a second copy of what ours holds.
-	p, err := uaparser.New(uaparser.WithCacheSize(1))
+	p, err := uamatch.New()
 	if err != nil {
 		return nil, fmt.Errorf("user-agent parser: %w", err)
 	}
-	if cacheSize <= 0 {
-		cacheSize = 1
-	}
+	cacheSize = min(max(cacheSize, 1), maxUACacheEntries)
 	cache, err := lru.New[string, []byte](cacheSize)
 	if err != nil {
 		return nil, err
@@ -35,11 +48,21 @@ func NewUserAgents(cacheSize int) (*UserAgents, error) {
 
 // lookup returns the rendered "ua" object for s.
 func (u *UserAgents) lookup(s []byte) []byte {
-	if frag, ok := u.cache.Get(string(s)); ok {
-		return frag
+	if len(s) <= maxCachedAgent {
+		if frag, ok := u.cache.Get(string(s)); ok {
+			return frag
+		}
 	}
 	key := string(s)
-	c := u.p.Parse(key)
+	b := render(u.p.Parse(key))
+	if len(s) <= maxCachedAgent && len(b) <= maxCachedUA {
+		u.cache.Add(key, b)
+	}
+	return b
+}
+
+// render writes the "ua" object of one parse.
+func render(c *uaparser.Client) []byte {
 	b := []byte{'{'}
 	first := true
 	field := func(name, v string, always bool) {
@@ -63,7 +86,5 @@ func (u *UserAgents) lookup(s []byte) []byte {
 	field("os_major", c.Os.Major, false)
 	field("os_minor", c.Os.Minor, false)
 	field("device", c.Device.Family, false)
-	b = append(b, '}')
-	u.cache.Add(key, b)
-	return b
+	return append(b, '}')
 }

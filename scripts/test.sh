@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 
 export INGESTD_GEOLITE2_CITY
 INGESTD_GEOLITE2_CITY="$(scripts/fetch-geolite.sh)"
+# Real browser user agents (npm user-agents) for enrich/uamatch's equality test.
+export INGESTD_USER_AGENTS
+INGESTD_USER_AGENTS="$(scripts/fetch-user-agents.sh)"
 
 # The official Node SDK, driven unmodified against `ingestd serve`.
 export INGESTD_NODE_SDK_DIR="${INGESTD_CACHE:-$HOME/.cache/ingestd}/node-sdk"
