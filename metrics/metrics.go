@@ -26,6 +26,7 @@ type Sources struct {
 	Enricher     *enrich.Enricher
 	Tailer       *source.Tailer
 	RegistrySave *atomic.Int64 // failed registry saves
+	Reloads      *ReloadStats  // dictionary and directory reloads (build.go)
 }
 
 // Collector reports Sources as Prometheus metrics.
@@ -177,6 +178,7 @@ func LagOf(t *source.Tailer) Lag {
 func Handler(c *Collector, healthy func() error) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(extraCollectors(c)...)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -54,6 +54,7 @@ type chunk struct {
 	batch   sink.Batch // filled by a worker
 	done    chan struct{}
 	letters int64
+	long    int64 // over-long lines dead-lettered by the reader (counted in Stats already)
 	blank   int64
 	pos     Position
 	err     error // dead-letter write failure: fatal
@@ -73,6 +74,10 @@ type Position struct {
 	End        int64 // offset just past the chunk's last line
 	Line       int64 // number of the chunk's last line
 	EventMilli int64 // newest event time in the chunk (Unix ms), 0 if none
+	// DeadLetters and Blank count the chunk's lines that were dead-lettered
+	// (parse errors, over-long lines) or empty: with the documents and
+	// Line they account for every line of Input.
+	DeadLetters, Blank int64
 }
 
 // Producer reads input and hands its lines to the Feeder. It returns when
@@ -183,7 +188,7 @@ func (f *Feeder) add(in *Input, l source.Line, positionOnly bool) error {
 			return f.ctx.Err()
 		}
 		c := f.c
-		c.input, c.raw, c.lines, c.letters, c.blank, c.err = in, c.raw[:0], c.lines[:0], 0, 0, nil
+		c.input, c.raw, c.lines, c.letters, c.long, c.blank, c.err = in, c.raw[:0], c.lines[:0], 0, 0, 0, nil
 		c.batch.Reset()
 		c.batch.Source = in.Path
 		c.pos = Position{Input: in}
@@ -222,10 +227,15 @@ func (f *Feeder) TooLong(in *Input, tl *source.LineTooLongError) error {
 	// Carry the position forward with an empty line-less chunk marker.
 	if f.c != nil && f.c.input == in {
 		f.c.pos.End, f.c.pos.Line = tl.End, tl.Number
+		f.c.long++
 		return nil
 	}
 	// Otherwise start a chunk that carries only the position.
-	return f.add(in, source.Line{Offset: tl.End, End: tl.End, Number: tl.Number}, true)
+	if err := f.add(in, source.Line{Offset: tl.End, End: tl.End, Number: tl.Number}, true); err != nil {
+		return err
+	}
+	f.c.long++
+	return nil
 }
 
 // Flush sends the current chunk, if any.
@@ -253,6 +263,10 @@ func (f *Feeder) Flush() error {
 // process parses and enriches one chunk into its batch.
 func process(c *chunk, ev *parser.Event, o Options) {
 	b := &c.batch
+	defer func() {
+		pos := c.batch.Token.(*Position)
+		pos.DeadLetters, pos.Blank = c.letters+c.long, c.blank
+	}()
 	for _, l := range c.lines {
 		raw := c.raw[l.start:l.end]
 		if len(raw) == 0 || len(raw) == 1 && raw[0] == '\r' {
@@ -277,6 +291,6 @@ func process(c *chunk, ev *parser.Event, o Options) {
 		b.Ends = append(b.Ends, len(b.Buf))
 		logID, _ := ev.Get(parser.LogID)
 		b.IDs = sink.AppendID(b.IDs, logID, raw)
-		b.Meta = append(b.Meta, sink.DocMeta{IDEnd: len(b.IDs), Date: ev.Date(), Line: l.number})
+		b.Meta = append(b.Meta, sink.DocMeta{IDEnd: len(b.IDs), Date: ev.Date(), Line: l.number, Offset: l.offset})
 	}
 }

@@ -102,3 +102,19 @@ func (ip *indexPattern) append(dst []byte, date uint32) []byte {
 	}
 	return append(dst, ip.last...)
 }
+
+// IndexNames renders an index pattern for event dates, as the bulk sink
+// names the index of each document. Not safe for concurrent use.
+type IndexNames struct{ ip indexPattern }
+
+// NewIndexNames parses pattern (e.g. DefaultIndex).
+func NewIndexNames(pattern string) (*IndexNames, error) {
+	ip, err := parseIndexPattern(pattern)
+	if err != nil {
+		return nil, err
+	}
+	return &IndexNames{ip: ip}, nil
+}
+
+// Append appends the index name for date (yyyymmdd) to dst.
+func (n *IndexNames) Append(dst []byte, date uint32) []byte { return n.ip.append(dst, date) }

@@ -29,6 +29,8 @@ type DocMeta struct {
 	IDEnd int    // end of the document's id in Batch.IDs (start: previous IDEnd)
 	Date  uint32 // event date as yyyymmdd, for daily index names
 	Line  int64  // line number in Source
+	// Offset is the byte offset of the line in Source (decompressed).
+	Offset int64
 }
 
 // ID returns document i's id.

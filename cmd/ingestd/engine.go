@@ -75,21 +75,26 @@ func secret(env, file string) (string, error) {
 	return os.Getenv(env), nil
 }
 
-// open connects to the engine, installs the index template and returns
-// the bulk sink. hard bounds the sink's retries at shutdown.
-func (f *engineFlags) open(ctx, hard context.Context, letters *sink.DeadLetters, log *slog.Logger) (*sink.Bulk, error) {
+// connect reads the secrets and connects to the engine.
+func (f *engineFlags) connect(ctx context.Context, log *slog.Logger) (sink.Transport, string, error) {
 	password, err := secret("INGESTD_ES_PASSWORD", f.PasswordFile)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	apiKey, err := secret("INGESTD_ES_API_KEY", f.APIKeyFile)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	tr, flavor, err := sink.Connect(ctx, sink.EngineConfig{
+	return sink.Connect(ctx, sink.EngineConfig{
 		URLs: f.URLs, Flavor: f.Flavor, Username: f.User, Password: password, APIKey: apiKey,
 		CAFile: f.CAFile, CAFingerprint: f.CAFingerprint, SkipVerify: f.SkipVerify, Logger: log,
 	})
+}
+
+// open connects to the engine, installs the index template and returns
+// the bulk sink. hard bounds the sink's retries at shutdown.
+func (f *engineFlags) open(ctx, hard context.Context, letters *sink.DeadLetters, log *slog.Logger) (*sink.Bulk, error) {
+	tr, flavor, err := f.connect(ctx, log)
 	if err != nil {
 		return nil, err
 	}
