@@ -75,12 +75,13 @@ var (
 	mLagBytes      = newMetric("lag_bytes", "Bytes in the followed files past the committed offsets.", prometheus.GaugeValue)
 	mLagSeconds    = newMetric("lag_seconds", "Age of the newest committed event while there is a backlog; 0 when caught up.", prometheus.GaugeValue)
 	mFiles         = newMetric("files_tracked", "Files the tailer holds.", prometheus.GaugeValue)
+	mIgnoredOlder  = newMetric("files_ignored_older_total", "Files skipped by input.ignore_older (not read, not kept in the registry).", prometheus.CounterValue)
 	mRegistry      = newMetric("registry_save_failures_total", "Registry saves that failed (offsets not committed).", prometheus.CounterValue)
 )
 
 var all = []metric{mLines, mBytes, mBlank, mDocuments, mDeadLettered, mIndexed, mDuplicates, mRetries, mRequests,
 	mFailures, mSplits, mUnsettled, mInvalidUTF8, mAmbiguous, mAmbiguousPool, mGeoIP, mUnterminated, mLagBytes,
-	mLagSeconds, mFiles, mRegistry}
+	mLagSeconds, mFiles, mRegistry, mIgnoredOlder}
 
 // SinkHealth returns why the sink stopped for good, or nil while it runs
 // (or is not there yet: still reaching the engine is not a failure).
@@ -136,6 +137,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if t := s.Tailer; t != nil {
 		emit(mUnterminated, t.Unterminated())
+		emit(mIgnoredOlder, t.IgnoredOlder())
 		lag := LagOf(t)
 		emit(mLagBytes, lag.Bytes)
 		ch <- prometheus.MustNewConstMetric(mLagSeconds.desc, mLagSeconds.kind, lag.Seconds)

@@ -33,6 +33,7 @@ type daemonConfig struct {
 		StartAt      string        `yaml:"start_at"`
 		PollInterval time.Duration `yaml:"poll_interval"`
 		RotateGrace  time.Duration `yaml:"rotate_grace"`
+		IgnoreOlder  time.Duration `yaml:"ignore_older"`
 		Poll         bool          `yaml:"poll"`
 		MaxLine      int           `yaml:"max_line"`
 	} `yaml:"input"`
@@ -161,6 +162,11 @@ func (c *daemonConfig) problems() []string {
 	}
 	if c.Input.RotateGrace < 0 {
 		p = append(p, fmt.Sprintf("input.rotate_grace: %v: must not be negative", c.Input.RotateGrace))
+	}
+	if c.Input.IgnoreOlder < 0 {
+		p = append(p, fmt.Sprintf("input.ignore_older: %v: must not be negative (0 = read files of any age)", c.Input.IgnoreOlder))
+	} else if c.Input.IgnoreOlder > 0 && c.Input.IgnoreOlder <= c.Input.RotateGrace {
+		p = append(p, fmt.Sprintf("input.ignore_older: %v: must be longer than input.rotate_grace (%v), or the day being finished could be skipped", c.Input.IgnoreOlder, c.Input.RotateGrace))
 	}
 	for _, n := range []struct {
 		name string
@@ -326,7 +332,7 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 	}
 	tailer, err := source.NewTailer(source.TailConfig{
 		Dir: c.Input.Dir, Pattern: c.Input.Pattern, Registry: reg, StartAtEnd: c.Input.StartAt == "end",
-		PollInterval: c.Input.PollInterval, RotateGrace: c.Input.RotateGrace, Poll: c.Input.Poll,
+		PollInterval: c.Input.PollInterval, RotateGrace: c.Input.RotateGrace, IgnoreOlder: c.Input.IgnoreOlder, Poll: c.Input.Poll,
 		MaxLine: c.Input.MaxLine, Logger: log,
 	})
 	if err != nil {
