@@ -1,5 +1,7 @@
 // Command auditgen writes realistic Authing audit lines for tests and
-// benchmarks, e.g. go run ./cmd/auditgen -n 1000000 -o /tmp/audit.log
+// benchmarks, e.g. go run ./cmd/auditgen -n 1000000 -o /tmp/audit.log;
+// with -browser-agents 10000, half of the lines carry one of 10 000
+// distinct browser user agents.
 package main
 
 import (
@@ -17,7 +19,12 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed; the same seed gives the same lines")
 	start := flag.String("start", "2021-09-22T00:00:00Z", "timestamp of the first line (RFC 3339)")
 	out := flag.String("o", "-", "output file (- for stdout)")
+	browsers := flag.Int("browser-agents", 0, "distinct browser user agents carried by half of the lines (0: none, only the 14 SDK-heavy agents)")
 	flag.Parse()
+	if *browsers < 0 {
+		fmt.Fprintln(os.Stderr, "auditgen: -browser-agents must be 0 or more")
+		os.Exit(2)
+	}
 	t0, err := time.Parse(time.RFC3339, *start)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "auditgen: -start:", err)
@@ -32,6 +39,9 @@ func main() {
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	g := auditgen.New(*seed, t0)
+	if *browsers > 0 {
+		g.UseBrowserAgents(*seed, *browsers)
+	}
 	var buf []byte
 	for range *n {
 		buf = g.Append(buf[:0])

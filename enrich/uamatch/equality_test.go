@@ -16,6 +16,7 @@ import (
 
 	"github.com/ua-parser/uap-go/uaparser"
 
+	"github.com/ingestd/ingestd/internal/auditgen"
 	"github.com/ingestd/ingestd/parser"
 )
 
@@ -181,6 +182,7 @@ func TestEqualToUapGo(t *testing.T) {
 	}
 	slices.Sort(all)
 	sets["variants"] = variants(all, 600)
+	sets["auditgen browsers"] = auditgen.BrowserAgents(1, 1500)
 	for name, agents := range sets {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -51,11 +51,12 @@ var modes = []string{"sdk", "console", "api", "web"}
 
 // Generator produces lines. Not safe for concurrent use.
 type Generator struct {
-	r     *rand.Rand
-	t     time.Time
-	n     int
-	ips   []string
-	pools []string
+	r        *rand.Rand
+	t        time.Time
+	n        int
+	ips      []string
+	pools    []string
+	browsers []string
 }
 
 // New returns a generator whose output depends only on seed and start.
@@ -93,6 +94,15 @@ func uuid(r *rand.Rand) string {
 	return hex(r, 8) + "-" + hex(r, 4) + "-4" + hex(r, 3) + "-a" + hex(r, 3) + "-" + hex(r, 12)
 }
 
+// userAgent picks the next line's agent: with browser agents enabled, half
+// of the lines carry one of them.
+func (g *Generator) userAgent() string {
+	if len(g.browsers) > 0 && g.r.IntN(2) == 0 {
+		return g.browsers[g.r.IntN(len(g.browsers))]
+	}
+	return userAgents[g.r.IntN(len(userAgents))]
+}
+
 // Time returns the timestamp the next line will carry.
 func (g *Generator) Time() time.Time { return g.t }
 
@@ -118,7 +128,7 @@ func (g *Generator) Append(dst []byte) []byte {
 	dst = g.t.AppendFormat(dst, "2006-01-02T15:04:05.000-0700")
 	dst = fmt.Appendf(dst, "] logId=%s appId=%s userName=user%d@example.com userPoolId=%s userId=%s requestId=%s roleName=admin roleCode=null roleId=null userAgent=%s clientIp=%s eventType=%s eventDetails=%s resourceType=%s resourceName=%s resourceDetails=%s operationType=%s operationMode=%s originValue=null targetValue=null eventResultCode=%s operationParam=%s eventResultMsg=%s\n",
 		uuid(r), []string{"null", hex(r, 24)}[r.IntN(2)], r.IntN(100000), g.pools[r.IntN(len(g.pools))], hex(r, 24), uuid(r),
-		userAgents[r.IntN(len(userAgents))], g.ips[r.IntN(len(g.ips))], ev.eventType, details,
+		g.userAgent(), g.ips[r.IntN(len(g.ips))], ev.eventType, details,
 		ev.resourceType, ev.resourceName, hex(r, 10), ev.operationType, modes[r.IntN(len(modes))], result, param, msg)
 	return dst
 }

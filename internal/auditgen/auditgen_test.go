@@ -31,3 +31,39 @@ func TestLinesParseAndRepeat(t *testing.T) {
 		}
 	}
 }
+
+func TestBrowserAgents(t *testing.T) {
+	start := time.Date(2021, 9, 22, 0, 0, 0, 0, time.UTC)
+	g := New(1, start)
+	g.UseBrowserAgents(1, 500)
+	if len(g.browsers) != 500 {
+		t.Fatalf("%d browser agents, want 500", len(g.browsers))
+	}
+	var ev parser.Event
+	agents := map[string]int{}
+	const lines = 20000
+	for range lines {
+		if err := parser.Parse(g.Append(nil), &ev); err != nil {
+			t.Fatal(err)
+		}
+		ua, _ := ev.Get(parser.UserAgent)
+		agents[string(ua)]++
+	}
+	browser := 0
+	for _, b := range g.browsers {
+		browser += agents[b]
+	}
+	if browser < lines*45/100 || browser > lines*55/100 {
+		t.Errorf("%d of %d lines carry a browser agent, want about half", browser, lines)
+	}
+	if len(agents) < 450 {
+		t.Errorf("only %d distinct agents in %d lines", len(agents), lines)
+	}
+	h := New(1, start)
+	h.UseBrowserAgents(1, 500)
+	for i := range g.browsers {
+		if g.browsers[i] != h.browsers[i] {
+			t.Fatal("browser agents differ between runs with one seed")
+		}
+	}
+}
