@@ -94,6 +94,11 @@ type Bulk struct {
 	closed  bool
 
 	health health
+
+	// The retry schedule's random source and wait; tests replace them
+	// before the first Write.
+	randN func(time.Duration) time.Duration
+	pause func(ctx context.Context, d time.Duration)
 }
 
 // request is one bulk body and the documents in it.
@@ -157,7 +162,8 @@ func NewBulk(ctx context.Context, cfg BulkConfig) (*Bulk, error) {
 	if cfg.DataStream != "" {
 		idx = indexPattern{parts: []indexPart{{lit: cfg.DataStream}}}
 	}
-	b := &Bulk{cfg: cfg, index: idx, slots: make(chan struct{}, cfg.MaxInFlight), stop: make(chan struct{})}
+	b := &Bulk{cfg: cfg, index: idx, slots: make(chan struct{}, cfg.MaxInFlight), stop: make(chan struct{}),
+		randN: rand.N[time.Duration], pause: pause}
 	b.health.log = cfg.Logger
 	b.ctx, b.cancel = context.WithCancelCause(ctx)
 	b.wg.Add(1)
@@ -534,19 +540,27 @@ func (b *Bulk) done(it item) {
 	}
 }
 
-// sleep waits before retry number attempt: exponential, capped, with
-// jitter (half fixed, half random), so that retrying shippers spread out.
-func (b *Bulk) sleep(attempt int) {
+// sleep waits before retry number attempt, or until the sink stops.
+func (b *Bulk) sleep(attempt int) { b.pause(b.ctx, b.backoff(attempt)) }
+
+// backoff returns the delay before retry number attempt (1-based):
+// exponential, capped, with jitter (half fixed, half random), so that
+// retrying shippers spread out.
+func (b *Bulk) backoff(attempt int) time.Duration {
 	d := b.cfg.BackoffInit << min(attempt-1, 20)
 	if d > b.cfg.BackoffMax || d <= 0 {
 		d = b.cfg.BackoffMax
 	}
-	d = d/2 + rand.N(d/2+1)
+	return d/2 + b.randN(d/2+1)
+}
+
+// pause waits d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-b.ctx.Done():
+	case <-ctx.Done():
 	}
 }
 

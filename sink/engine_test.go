@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -88,7 +89,13 @@ func TestConnectTLSAndAuth(t *testing.T) {
 // TestProductCheck: the Elasticsearch flavor refuses a server that does
 // not say it is Elasticsearch, as go-elasticsearch/v8 does.
 func TestProductCheck(t *testing.T) {
+	var requests atomic.Int64
+	var genuine atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		if genuine.Load() {
+			w.Header().Set("X-Elastic-Product", "Elasticsearch")
+		}
 		io.WriteString(w, `{"version":{"number":"8.15.0"},"took":1,"errors":false,"items":[]}`)
 	}))
 	defer srv.Close()
@@ -97,8 +104,26 @@ func TestProductCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequest(http.MethodGet, "/", nil)
-	if _, err := tr.Perform(req); err == nil {
-		t.Fatal("server without X-Elastic-Product accepted by the Elasticsearch flavor")
+	// go-elasticsearch/v8 has no exported error for this: its message is
+	// the contract ("the client noticed that the server is not
+	// Elasticsearch ...").
+	_, err = tr.Perform(req)
+	if err == nil || !strings.Contains(err.Error(), "not Elasticsearch") {
+		t.Fatalf("Perform = %v, want the product-check error", err)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Fatalf("server saw %d requests, want 1: the error did not come from its answer", n)
+	}
+	// The same server, now saying it is Elasticsearch, passes.
+	genuine.Store(true)
+	req, _ = http.NewRequest(http.MethodGet, "/", nil)
+	res, err := tr.Perform(req)
+	if err != nil {
+		t.Fatalf("genuine server refused: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || requests.Load() != 2 {
+		t.Errorf("status %d after %d requests", res.StatusCode, requests.Load())
 	}
 }
 

@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -61,9 +64,18 @@ func TestDeadLetters(t *testing.T) {
 }
 
 func TestDeadLettersUnwritable(t *testing.T) {
-	d := NewDeadLetters(filepath.Join(t.TempDir(), "missing-dir", "dlq"))
-	if err := d.Add(DeadLetter{Reason: "x"}, []byte("x")); err == nil {
-		t.Fatal("Add to an unwritable path succeeded: the letter would be lost silently")
+	path := filepath.Join(t.TempDir(), "missing-dir", "dlq")
+	d := NewDeadLetters(path)
+	err := d.Add(DeadLetter{Reason: "x"}, []byte("x"))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Add to an unwritable path = %v, want fs.ErrNotExist: the letter would be lost silently", err)
+	}
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || pe.Path != path || !strings.Contains(err.Error(), "dead-letter file") {
+		t.Errorf("error %v does not name the dead-letter file %s", err, path)
+	}
+	if d.Count() != 0 {
+		t.Errorf("Count = %d after a failed Add, want 0", d.Count())
 	}
 }
 
