@@ -1,8 +1,6 @@
 package enrich
 
 import (
-	"bytes"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -76,7 +74,9 @@ func (e *Enricher) GeoIPStats() *GeoIPStats {
 // (each list only when not empty, key names in the server's order). When
 // userPoolId is in either list, userPoolName is not looked up in the
 // directory: the id may be spoofed, and its pool's name would lend it
-// credibility.
+// credibility. The document then gets "userPoolIds", the pools the line
+// may belong to, and keeps userPoolId only when the parser read it inside
+// the name stretch (parser.Event.PoolInStretch; README "Parsing rules").
 func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []byte {
 	bad := false
 	str := func(name string, v []byte) {
@@ -106,11 +106,18 @@ func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []b
 	dst = append(dst, '"')
 	str("message", ev.Line)
 
+	rep, ooo := ev.Repeated(), ev.OutOfOrder()
+	poolAmbiguous := rep.Has(parser.UserPoolID) || ooo.Has(parser.UserPoolID)
+	// An ambiguous userPoolId taken from beyond the name stretch (text
+	// anyone can write) is not written: the query API would show the
+	// event to that pool. ambiguousKeys.userPoolIds decides; message keeps
+	// the line (README "Parsing rules").
+	dropPool := poolAmbiguous && !ev.PoolInStretch()
 	tb := e.tables.Load() // one snapshot for the whole document
 	d := tb.dict
 	for k := parser.Key(0); k < parser.NumKeys; k++ {
 		v, ok := ev.Get(k)
-		if !ok {
+		if !ok || k == parser.UserPoolID && dropPool {
 			continue
 		}
 		switch {
@@ -137,8 +144,6 @@ func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []b
 		dst = append(dst, `,"photoUrl":`...)
 		dst = append(dst, tb.photoJS...)
 	}
-	rep, ooo := ev.Repeated(), ev.OutOfOrder()
-	poolAmbiguous := rep.Has(parser.UserPoolID) || ooo.Has(parser.UserPoolID)
 	if pool, ok := ev.Get(parser.UserPoolID); ok && !poolAmbiguous {
 		if name, ok := dir.UserPools[string(pool)]; ok {
 			str("userPoolName", bytesOf(name))
@@ -201,12 +206,12 @@ func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []b
 			dst = appendKeySet(dst, "outOfOrder", ooo)
 		}
 		if poolAmbiguous {
-			// Every userPoolId the line names, so that the query API can
-			// show the event to each of those pools: the real one must
-			// not lose it to a spoof (see query's pool filter).
+			// The pools the line may belong to (README "Parsing rules"),
+			// so that the query API shows the event to each of them: the
+			// real pool does not lose it to a name-borne spoof, and text
+			// anyone can write never adds one (see query's pool filter).
 			dst = append(dst, `,"userPoolIds":[`...)
-			cut := !rep.Has(parser.UserAgent) && !ooo.Has(parser.UserAgent)
-			for i, v := range poolCandidates(ev.Line, cut) {
+			for i, v := range ev.AppendPoolCandidates(nil) {
 				if i > 0 {
 					dst = append(dst, ',')
 				}
@@ -252,44 +257,4 @@ func appendKeySet(dst []byte, name string, s parser.KeySet) []byte {
 		dst = append(dst, '"')
 	}
 	return append(dst, ']')
-}
-
-// poolCandidates returns the distinct values that follow " userPoolId=" in
-// the part of line where the server's own userPoolId key can be. The
-// server writes userPoolId after userName (user-controlled: where a spoof
-// hides) and before userId, requestId, roleName, roleCode, roleId (its own
-// values) and userAgent. With cutAtUserAgent (the line has exactly one
-// userAgent key, in order) that part ends at " userAgent=", so text from
-// the user agent on — anyone can set one — never adds a pool. Otherwise (a
-// user name faking " userAgent=" too, or no user agent) every pool on the
-// line counts: showing an event to one pool too many is less harmful than
-// hiding it from its real pool. Each value runs up to the next space. Only
-// called for the rare ambiguous lines, so it may allocate.
-func poolCandidates(line []byte, cutAtUserAgent bool) [][]byte {
-	const key = " userPoolId="
-	first := bytes.Index(line, []byte(key))
-	if first < 0 {
-		return nil
-	}
-	region := line[first:]
-	if cutAtUserAgent {
-		if i := bytes.Index(region, []byte(" "+parser.UserAgent.String()+"=")); i >= 0 {
-			region = region[:i]
-		}
-	}
-	var out [][]byte
-	for rest := region; ; {
-		i := bytes.Index(rest, []byte(key))
-		if i < 0 {
-			return out
-		}
-		rest = rest[i+len(key):]
-		v := rest
-		if j := bytes.IndexByte(v, ' '); j >= 0 {
-			v = v[:j]
-		}
-		if len(v) > 0 && !slices.ContainsFunc(out, func(o []byte) bool { return bytes.Equal(o, v) }) {
-			out = append(out, v)
-		}
-	}
 }

@@ -300,11 +300,13 @@ func TestDocumentAmbiguousKeys(t *testing.T) {
 			ambig: 5, ambigPool: 3,
 		},
 		{
-			name:      "pool out of order, with invalid UTF-8",
-			line:      "[2021-09-22T07:47:21.559-0000] logId=1 userName=a\xffb userAgent=curl userPoolId=evilpool clientIp=1.1.1.1",
-			tags:      []any{"_invalid_utf8", "_ambiguous_keys"},
-			ambiguous: map[string]any{"outOfOrder": []any{"userPoolId"}, "userPoolIds": []any{"evilpool"}},
-			userPool:  "evilpool",
+			name: "pool out of order, with invalid UTF-8",
+			line: "[2021-09-22T07:47:21.559-0000] logId=1 userName=a\xffb userAgent=curl userPoolId=evilpool clientIp=1.1.1.1",
+			tags: []any{"_invalid_utf8", "_ambiguous_keys"},
+			// No server block before the first userAgent: the pool after it
+			// is anyone's text, so no pool sees the event (README "Parsing
+			// rules") and the untrusted userPoolId is not written.
+			ambiguous: map[string]any{"outOfOrder": []any{"userPoolId"}, "userPoolIds": []any{}},
 			ambig:     6, ambigPool: 4,
 		},
 	}
@@ -327,7 +329,7 @@ func TestDocumentAmbiguousKeys(t *testing.T) {
 		if !reflect.DeepEqual(m["userPoolName"], tt.poolName) {
 			t.Errorf("%s: userPoolName = %v, want %v", tt.name, m["userPoolName"], tt.poolName)
 		}
-		if m["userPoolId"] != tt.userPool {
+		if got, _ := m["userPoolId"].(string); got != tt.userPool || tt.userPool == "" && m["userPoolId"] != nil {
 			t.Errorf("%s: userPoolId = %v, want %v", tt.name, m["userPoolId"], tt.userPool)
 		}
 		if a, p := e.AmbiguousKeys.Load(), e.AmbiguousUserPool.Load(); a != tt.ambig || p != tt.ambigPool {

@@ -39,7 +39,7 @@
 // parser can tell the two apart, so Parse keeps the first-wins rule and
 // reports what it saw, without allocating:
 //
-//   - Event.Repeated (and Event.HasRepeated): known keys that occur more than
+//   - Event.Repeated: known keys that occur more than
 //     once at key positions (a space, the name, '='). The later occurrences
 //     are value text. Also counted: a key that is a key of the line and whose
 //     "name=" also follows a space inside a JSON or double-quoted value that
@@ -52,8 +52,11 @@
 //     Key constants; unknown keys do not count). The server always writes
 //     its keys in that order, so this only happens when a key was spoofed:
 //     it catches spoofed keys that the server did not write on that line,
-//     which Repeated cannot see. If a server version ever changed the order,
-//     every line would be flagged: loud, not silent, and fixed in keys.go.
+//     which Repeated cannot see. Known keys hidden inside a skipped JSON or
+//     quoted value count for the order as written there, so a key taken
+//     after a value that swallowed the server's own keys is out of order.
+//     If a server version ever changed the order, every line would be
+//     flagged: loud, not silent, and fixed in keys.go.
 //
 // Both sets are empty for every line the server writes from values without
 // " knownKey=" text. Neither set says which occurrence is genuine; a
@@ -62,4 +65,10 @@
 // Detection is best-effort: a spoofed key that the server did not write
 // and that lands in order (userName=x userPoolId=evil on a line without
 // userPoolId) is undetectable.
+//
+// Pools of an ambiguous line: Event.AppendPoolCandidates returns the pools
+// named in the name stretch (Event.PoolStretch), the part of the line
+// before the server's own userAgent that only a user name can write into,
+// and Event.PoolInStretch whether the userPoolId Parse took lies there.
+// The rule is stated in README.md, "Parsing rules"; pools.go implements it.
 package parser

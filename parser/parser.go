@@ -2,6 +2,7 @@ package parser
 
 import (
 	"bytes"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -138,7 +139,13 @@ func Parse(line []byte, ev *Event) error {
 			ev.seen |= 1 << key
 			next = key + 1
 		}
-		kStart, kEnd, nextKey := findNextKey(line, valStart, ev, next)
+		kStart, kEnd, nextKey, hidden := findNextKey(line, valStart, ev, next)
+		if hidden != 0 {
+			// Keys hidden in a skipped JSON or quoted value count for the
+			// order as written there: a key taken after the value must not
+			// come before them (a value spanning the server's own keys).
+			next = max(next, Key(bits.Len32(uint32(hidden))-1))
+		}
 		valEnd := len(line)
 		if kStart >= 0 {
 			valEnd = kStart - 1 // the separating space
@@ -159,8 +166,9 @@ func Parse(line []byte, ev *Event) error {
 
 // findNextKey returns the start and end of the name of the next key after
 // from, and which known key it is (NumKeys for an unknown key), or -1 when
-// the value runs to the end of the line.
-func findNextKey(line []byte, from int, ev *Event, next Key) (start, end int, key Key) {
+// the value runs to the end of the line; hidden holds the known keys
+// written inside the JSON or quoted value it skipped, if any.
+func findNextKey(line []byte, from int, ev *Event, next Key) (start, end int, key Key, hidden KeySet) {
 	i := from
 	if i < len(line) {
 		j := -1
@@ -171,14 +179,15 @@ func findNextKey(line []byte, from int, ev *Event, next Key) (start, end int, ke
 			j = skipQuoted(line, i)
 		}
 		if j > 0 {
-			ev.shadowed |= shadowKeys(line[i:j])
+			hidden = shadowKeys(line[i:j])
+			ev.shadowed |= hidden
 			i = j
 		}
 	}
 	for {
 		sp := bytes.IndexByte(line[i:], ' ')
 		if sp < 0 {
-			return -1, -1, NumKeys
+			return -1, -1, NumKeys, hidden
 		}
 		p := i + sp + 1
 		q := identEnd(line, p)
@@ -192,11 +201,11 @@ func findNextKey(line []byte, from int, ev *Event, next Key) (start, end int, ke
 			}
 			if k < NumKeys {
 				if ev.seen&(1<<k) == 0 {
-					return p, q, k
+					return p, q, k, hidden
 				}
 				ev.repeated |= 1 << k // a second occurrence: value text
 			} else if serverStyle(name) && !ev.hasExtra(name) {
-				return p, q, NumKeys
+				return p, q, NumKeys, hidden
 			}
 		}
 		i = p

@@ -344,14 +344,16 @@ func TestParseAmbiguousKeys(t *testing.T) {
 			line: line(ts, map[string]string{"userName": `{"n":"`, "userAgent": `"} userPoolId=evilpool`}, ""),
 			want: map[string]string{"userPoolId": "evilpool", "clientIp": "111.202.167.58"},
 			// userId … userAgent are inside the JSON and lost; userPoolId is
-			// both inside it and a key.
-			repeated: keySet("userPoolId"),
+			// both inside it and a key, and comes after the hidden userAgent.
+			repeated:   keySet("userPoolId"),
+			outOfOrder: keySet("userPoolId"),
 		},
 		{
-			name:     "quoted value swallowing the real key",
-			line:     line(ts, map[string]string{"userName": `"x`, "userAgent": `y" userPoolId=evilpool`}, ""),
-			want:     map[string]string{"userPoolId": "evilpool", "clientIp": "111.202.167.58"},
-			repeated: keySet("userPoolId"),
+			name:       "quoted value swallowing the real key",
+			line:       line(ts, map[string]string{"userName": `"x`, "userAgent": `y" userPoolId=evilpool`}, ""),
+			want:       map[string]string{"userPoolId": "evilpool", "clientIp": "111.202.167.58"},
+			repeated:   keySet("userPoolId"),
+			outOfOrder: keySet("userPoolId"),
 		},
 		{
 			name:       "spoofed key the server did not write, out of order",

@@ -1,0 +1,220 @@
+package parser
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+const (
+	realPool   = "61384d3e302f1f75e69ce95a"
+	victimPool = "victimpool"
+	evilPool   = "evilpool"
+)
+
+// poolCases are real audit lines (the seed line with one or two values
+// changed, as a user, a pool admin or anyone sending a request can change
+// them) and the pools each may belong to. The rule: README "Parsing rules".
+var poolCases = []struct {
+	name    string
+	repl    map[string]string // key -> value written by the server; "\x00" drops the key
+	pools   []string          // AppendPoolCandidates
+	inTrust bool              // PoolInStretch: the parsed userPoolId may decide
+	pool    string            // the parsed userPoolId ("" when absent)
+}{
+	{name: "seed line", pools: []string{realPool}, inTrust: true, pool: realPool},
+	// Issue 9, item 3: anyone's user agent repeats userAgent to switch off
+	// the cut and names another pool.
+	{name: "issue 9 reproduction: user agent repeating userAgent",
+		repl:  map[string]string{"userAgent": "curl/8 userAgent=x userPoolId=" + victimPool},
+		pools: []string{realPool}, inTrust: true, pool: realPool},
+	{name: "user agent repeating userAgent many times",
+		repl:  map[string]string{"userAgent": "a userAgent=b userAgent=c userPoolId=" + victimPool + " userAgent=d"},
+		pools: []string{realPool}, inTrust: true, pool: realPool},
+	{name: "user agent faking the whole server block",
+		repl:  map[string]string{"userAgent": "curl userPoolId=" + victimPool + " userId=u requestId=r roleName=a roleCode=b roleId=c userAgent=z"},
+		pools: []string{realPool}, inTrust: true, pool: realPool},
+	{name: "forwarded client address naming a pool",
+		repl:  map[string]string{"clientIp": "1.2.3.4 userAgent=x userPoolId=" + victimPool},
+		pools: []string{realPool}, inTrust: true, pool: realPool},
+	{name: "resourceDetails repeating userAgent",
+		repl:  map[string]string{"resourceDetails": "x userAgent=y userPoolId=" + victimPool},
+		pools: []string{realPool}, inTrust: true, pool: realPool},
+	{name: "originValue and targetValue naming pools",
+		repl:  map[string]string{"originValue": "a userPoolId=" + victimPool, "targetValue": "b userAgent=c userPoolId=" + evilPool},
+		pools: []string{realPool}, inTrust: true, pool: realPool},
+	{name: "operationParam repeating userAgent",
+		repl:  map[string]string{"operationParam": "a userAgent=b userPoolId=" + victimPool},
+		pools: []string{realPool}, inTrust: true, pool: realPool},
+	{name: "eventResultMsg repeating userAgent",
+		repl:  map[string]string{"eventResultMsg": "request failed userAgent=b userPoolId=" + victimPool},
+		pools: []string{realPool}, inTrust: true, pool: realPool},
+	{name: "line without a user agent, resourceDetails naming a pool",
+		repl:  map[string]string{"userAgent": "\x00", "resourceDetails": "x userPoolId=" + victimPool},
+		pools: []string{realPool}, inTrust: true, pool: realPool},
+	{name: "line without a user agent, eventResultMsg faking userAgent",
+		repl:  map[string]string{"userAgent": "\x00", "eventResultMsg": "x userAgent=y userPoolId=" + victimPool},
+		pools: []string{realPool}, inTrust: true, pool: realPool},
+	// A skipped value: a user name opening a quote or JSON that the user
+	// agent closes hides the real keys; the pool after it is anyone's.
+	{name: "quoted user name closed by the user agent",
+		repl:  map[string]string{"userName": `"x`, "userAgent": `y" userPoolId=` + victimPool},
+		pools: []string{realPool}, inTrust: false, pool: victimPool},
+	{name: "JSON user name closed by the user agent",
+		repl:  map[string]string{"userName": `{"n":"`, "userAgent": `"} userPoolId=` + victimPool},
+		pools: []string{realPool}, inTrust: false, pool: victimPool},
+	// A line on which the server wrote no userPoolId: a pool named from the
+	// user agent on is no candidate and does not decide.
+	{name: "no pool on the line, user agent naming one",
+		repl:  map[string]string{"userPoolId": "\x00", "userAgent": "curl userPoolId=" + victimPool},
+		pools: nil, inTrust: false, pool: victimPool},
+	{name: "no pool on the line, quoted user name closed by the user agent",
+		repl:  map[string]string{"userPoolId": "\x00", "userName": `"x`, "userAgent": `y" userPoolId=` + victimPool},
+		pools: nil, inTrust: false, pool: victimPool},
+	// Names (and role names, set by the pool's admins) may add pools: no
+	// parser can tell them from the real key, and the real pool must keep
+	// its event.
+	{name: "user name spoofing the pool",
+		repl:  map[string]string{"userName": "x userPoolId=" + evilPool},
+		pools: []string{evilPool, realPool}, inTrust: true, pool: evilPool + " userPoolId=" + realPool},
+	{name: "user name spoofing the pool and clientIp",
+		repl:  map[string]string{"userName": "x userPoolId=" + evilPool + " clientIp=1.2.3.4"},
+		pools: []string{evilPool, realPool}, inTrust: true, pool: evilPool},
+	{name: "user name faking userAgent without the server block",
+		repl:  map[string]string{"userName": "x userPoolId=" + evilPool + " userAgent=y"},
+		pools: []string{evilPool, realPool}, inTrust: true, pool: evilPool},
+	{name: "user name faking userAgent, user agent naming a third pool",
+		repl:  map[string]string{"userName": "x userPoolId=" + evilPool + " userAgent=y", "userAgent": "curl userPoolId=" + victimPool},
+		pools: []string{evilPool, realPool}, inTrust: true, pool: evilPool},
+	{name: "user name faking only userAgent, user agent naming a pool",
+		repl:  map[string]string{"userName": "x userAgent=y", "userAgent": "curl userAgent=z userPoolId=" + victimPool},
+		pools: []string{realPool}, inTrust: true, pool: realPool},
+	{name: "pool admin's role name naming a pool",
+		repl:  map[string]string{"roleName": "admin userPoolId=" + evilPool},
+		pools: []string{realPool, evilPool}, inTrust: true, pool: realPool},
+	{name: "pool admin's role code faking userAgent, user agent naming a pool",
+		repl:  map[string]string{"roleCode": "c userAgent=z userPoolId=" + evilPool, "userAgent": "curl userPoolId=" + victimPool},
+		pools: []string{realPool, evilPool}, inTrust: true, pool: realPool},
+	// The limit: a name faking the server's whole block up to userAgent
+	// reads exactly like a user agent faking it on another pool's line
+	// (the case above); ingestd keeps anyone's text out, so such a name
+	// moves its own event to the pool it names.
+	{name: "user name faking the whole server block",
+		repl:  map[string]string{"userName": "x userPoolId=" + evilPool + " userId=u requestId=r roleName=a roleCode=b roleId=c userAgent=z"},
+		pools: []string{evilPool}, inTrust: true, pool: evilPool},
+}
+
+func TestPoolCandidates(t *testing.T) {
+	const ts = "2021-09-22T07:47:21.559-0000"
+	for _, tt := range poolCases {
+		t.Run(tt.name, func(t *testing.T) {
+			l := line(ts, tt.repl, "")
+			var ev Event
+			if err := Parse([]byte(l), &ev); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, v := range ev.AppendPoolCandidates(nil) {
+				got = append(got, string(v))
+			}
+			if strings.Join(got, ",") != strings.Join(tt.pools, ",") {
+				t.Errorf("candidates = %q, want %q\nline %s", got, tt.pools, l)
+			}
+			if ev.PoolInStretch() != tt.inTrust {
+				t.Errorf("PoolInStretch = %v, want %v", ev.PoolInStretch(), tt.inTrust)
+			}
+			v, _ := ev.Get(UserPoolID)
+			if string(v) != tt.pool {
+				t.Errorf("userPoolId = %q, want %q", v, tt.pool)
+			}
+			// A pool named by anyone's text is never a candidate, and a
+			// line whose userPoolId is not trusted has its pool flagged.
+			for _, p := range got {
+				if p == victimPool {
+					t.Errorf("victim pool is a candidate")
+				}
+			}
+			if !ev.PoolInStretch() && ev.Has(UserPoolID) && !ev.Repeated().Has(UserPoolID) && !ev.OutOfOrder().Has(UserPoolID) {
+				t.Errorf("untrusted userPoolId is not flagged ambiguous")
+			}
+		})
+	}
+}
+
+// TestPoolCandidatesEdges: a line without userPoolId, a quoted value, a
+// value at the end of the line, the first key without a space, many pools.
+func TestPoolCandidatesEdges(t *testing.T) {
+	many := strings.Repeat(" userPoolId=a userPoolId=b", 20)
+	tests := []struct {
+		line  string
+		pools string
+	}{
+		{"[2021-09-22T07:50:00.000-0000] logId=1 eventType=login eventResultCode=success", ""},
+		{`[2021-09-22T07:50:00.000-0000] userName=x userPoolId="p1" userAgent=curl`, "p1"},
+		{"[2021-09-22T07:50:00.000-0000]userPoolId=p1 userName=x userPoolId=p2", "p1,p2"},
+		{"[2021-09-22T07:50:00.000-0000] userName=x" + many + " userPoolId=c userAgent=curl userPoolId=d", "a,b,c"},
+		{"[2021-09-22T07:50:00.000-0000] userName=xuserPoolId=p9 userPoolId=p1 auserAgent=x userPoolId=p2", "p1,p2"},
+		{"[2021-09-22T07:50:00.000-0000] userName=x userPoolId=", ""},
+	}
+	for _, tt := range tests {
+		var ev Event
+		if err := Parse([]byte(tt.line), &ev); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range ev.AppendPoolCandidates(nil) {
+			got = append(got, string(v))
+		}
+		if strings.Join(got, ",") != tt.pools {
+			t.Errorf("%s: candidates %q, want %s", tt.line, got, tt.pools)
+		}
+	}
+}
+
+// TestPoolStretchAllocs: the stretch and the trust check do not allocate.
+func TestPoolStretchAllocs(t *testing.T) {
+	l := []byte(line("2021-09-22T07:47:21.559-0000", map[string]string{"userName": "x userPoolId=" + evilPool + " userAgent=y"}, ""))
+	var ev Event
+	if err := Parse(l, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = ev.PoolInStretch() }); n != 0 {
+		t.Errorf("PoolInStretch allocates %.1f times", n)
+	}
+}
+
+// BenchmarkPoolCandidates: hostile lines of about 64 KiB cost time linear
+// in their length. "agent": a user agent made of " userAgent=" and
+// " userPoolId="; "names": a user name naming 3 000 distinct pools, some
+// twice (duplicates are found with a map).
+func BenchmarkPoolCandidates(b *testing.B) {
+	ua := strings.Repeat("userAgent=x userPoolId=p ", 64<<10/25)
+	var names strings.Builder
+	names.WriteString("x")
+	for i := 0; names.Len() < 64<<10; i++ {
+		fmt.Fprintf(&names, " userPoolId=p%05d", i%3000)
+	}
+	for _, bc := range []struct {
+		name string
+		line string
+	}{
+		{"agent", line("2021-09-22T07:47:21.559-0000", map[string]string{"userName": "x userPoolId=e userAgent=y", "userAgent": ua}, "")},
+		{"names", line("2021-09-22T07:47:21.559-0000", map[string]string{"userName": names.String()}, "")},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var ev Event
+			if err := Parse([]byte(bc.line), &ev); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(bc.line)))
+			b.ReportAllocs()
+			var dst [][]byte
+			for b.Loop() {
+				dst = ev.AppendPoolCandidates(dst[:0])
+			}
+			if len(dst) == 0 {
+				b.Fatal("no candidates")
+			}
+		})
+	}
+}
