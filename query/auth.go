@@ -7,8 +7,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -44,9 +47,9 @@ func NewSigner(key []byte) (*Signer, error) {
 // LoadSigner reads a key file: a PEM private key (PKCS#8 Ed25519 → EdDSA,
 // RSA → RS256), or else an HS256 secret (trailing newline ignored).
 func LoadSigner(path string) (*Signer, error) {
-	b, err := os.ReadFile(path)
+	b, err := readSecretFile("signing key", path)
 	if err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
+		return nil, err
 	}
 	if blk, _ := pem.Decode(b); blk != nil {
 		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
@@ -108,10 +111,18 @@ func (s *Signer) Verify(token string) (*Claims, error) {
 	return &c, nil
 }
 
-// Pools holds the pools' secrets, hashed with bcrypt.
+// Pools holds the pools' secrets, hashed with bcrypt, all at one cost.
 type Pools struct {
 	hashes map[string][]byte
+	// dummy is checked for unknown pools: a hash at the pools' cost, so
+	// that an unknown pool costs what a known one does.
+	dummy []byte
+	// checks counts bcrypt comparisons (tests: one per request at most).
+	checks atomic.Int64
 }
+
+// MinCost is the lowest bcrypt cost a pools file may use.
+const MinCost = bcrypt.DefaultCost
 
 // poolsFile is the on-disk layout:
 //
@@ -121,24 +132,63 @@ type poolsFile struct {
 	Pools map[string]string `yaml:"pools"`
 }
 
-// LoadPools reads a pools file.
+// LoadPools reads a pools file. Every hash must have the same bcrypt cost,
+// at least MinCost: the time a check takes then tells nothing about which
+// pools exist. The dummy hash for unknown pools is made here, at that cost.
 func LoadPools(path string) (*Pools, error) {
-	b, err := os.ReadFile(path)
+	b, err := readSecretFile("pools", path)
 	if err != nil {
-		return nil, fmt.Errorf("pools: %w", err)
+		return nil, err
 	}
 	var f poolsFile
 	if err := yaml.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("pools %s: %w", path, err)
 	}
 	p := &Pools{hashes: map[string][]byte{}}
-	for id, h := range f.Pools {
-		if _, err := bcrypt.Cost([]byte(h)); err != nil {
+	cost := 0
+	for _, id := range slices.Sorted(maps.Keys(f.Pools)) {
+		h := []byte(f.Pools[id])
+		c, err := bcrypt.Cost(h)
+		switch {
+		case err != nil:
 			return nil, fmt.Errorf("pools %s: pool %s: not a bcrypt hash (use ingestd hash-secret)", path, id)
+		case c < MinCost:
+			return nil, fmt.Errorf("pools %s: pool %s: bcrypt cost %d, at least %d (hash the secret again with ingestd hash-secret)", path, id, c, MinCost)
+		case cost != 0 && c != cost:
+			return nil, fmt.Errorf("pools %s: pool %s: bcrypt cost %d, but other pools have %d: all hashes must have one cost, or check times tell pools apart", path, id, c, cost)
 		}
-		p.hashes[id] = []byte(h)
+		cost = c
+		p.hashes[id] = h
+	}
+	if cost == 0 {
+		cost = MinCost
+	}
+	if p.dummy, err = bcrypt.GenerateFromPassword([]byte("ingestd-unknown-pool"), cost); err != nil {
+		return nil, fmt.Errorf("pools %s: %w", path, err)
 	}
 	return p, nil
+}
+
+// readSecretFile reads a file holding a secret, refusing one that other
+// users may read.
+func readSecretFile(what, path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if m := st.Mode(); m.IsRegular() && m.Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%s file %s is open to other users (mode %04o): run chmod 600 %s", what, path, m.Perm(), path)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	return b, nil
 }
 
 // HashSecret returns the bcrypt hash to store for a pool secret.
@@ -150,14 +200,13 @@ func HashSecret(secret string) (string, error) {
 // Check reports whether secret is the pool's. bcrypt compares in constant
 // time; an unknown pool costs the same as a known one.
 func (p *Pools) Check(pool, secret string) bool {
+	p.checks.Add(1)
 	h, ok := p.hashes[pool]
 	if !ok {
-		h = dummyHash
+		h = p.dummy
 	}
 	return bcrypt.CompareHashAndPassword(h, []byte(secret)) == nil && ok
 }
-
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("ingestd-unknown-pool"), bcrypt.DefaultCost)
 
 // narrow returns the pools a request may read: those of the token,
 // restricted to the x-authing-userpool-id header when given. ok is false

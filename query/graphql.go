@@ -1,11 +1,9 @@
 package query
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
-	"fmt"
-	"net/http"
-	"strings"
+	"sync/atomic"
 
 	"github.com/graphql-go/graphql"
 )
@@ -19,10 +17,17 @@ func (authError) Error() string { return "invalid user pool id or secret" }
 // codeInvalidSecret is the error code returned for a wrong secret.
 const codeInvalidSecret = 2003
 
-// newGraphQL serves the part of Authing's GraphQL API the SDKs use to get
-// a management token: accessToken(userPoolId, secret) { accessToken exp iat },
+// errOneCheck refuses a second secret check within one request (the cost
+// model already allows one accessToken field; this is the backstop).
+var errOneCheck = errors.New("one accessToken per request")
+
+// checksKey is the context key of a request's secret-check counter.
+type checksKey struct{}
+
+// newSchema builds the part of Authing's GraphQL API the SDKs use to get a
+// management token: accessToken(userPoolId, secret) { accessToken exp iat },
 // with introspection (the Python SDK fetches the schema first).
-func newGraphQL(s *Server) (http.Handler, error) {
+func newSchema(s *Server) (graphql.Schema, error) {
 	tokenType := graphql.NewObject(graphql.ObjectConfig{
 		Name: "AccessTokenRes",
 		Fields: graphql.Fields{
@@ -31,114 +36,43 @@ func newGraphQL(s *Server) (http.Handler, error) {
 			"iat":         &graphql.Field{Type: graphql.Int},
 		},
 	})
-	schema, err := graphql.NewSchema(graphql.SchemaConfig{
+	return graphql.NewSchema(graphql.SchemaConfig{
 		Query: graphql.NewObject(graphql.ObjectConfig{
 			Name: "Query",
 			Fields: graphql.Fields{
-				"accessToken": &graphql.Field{
+				fieldAccessToken: &graphql.Field{
 					Type: graphql.NewNonNull(tokenType),
 					Args: graphql.FieldConfigArgument{
 						"userPoolId": &graphql.ArgumentConfig{Type: graphql.NewNonNull(graphql.String)},
 						"secret":     &graphql.ArgumentConfig{Type: graphql.NewNonNull(graphql.String)},
 					},
-					Resolve: func(p graphql.ResolveParams) (any, error) {
-						pool, _ := p.Args["userPoolId"].(string)
-						secret, _ := p.Args["secret"].(string)
-						if !s.cfg.Pools.Check(pool, secret) {
-							return nil, authError{}
-						}
-						tok, iat, exp, err := s.cfg.Signer.Mint([]string{pool}, s.cfg.TokenTTL)
-						if err != nil {
-							return nil, err
-						}
-						return map[string]any{"accessToken": tok, "exp": exp.Unix(), "iat": iat.Unix()}, nil
-					},
+					Resolve: s.resolveAccessToken,
 				},
 			},
 		}),
 	})
+}
+
+func (s *Server) resolveAccessToken(p graphql.ResolveParams) (any, error) {
+	pool, _ := p.Args["userPoolId"].(string)
+	secret, _ := p.Args["secret"].(string)
+	if err := p.Context.Err(); err != nil { // the client left: no bcrypt for nobody
+		return nil, err
+	}
+	if n, ok := p.Context.Value(checksKey{}).(*atomic.Int32); !ok || n.Add(1) > 1 {
+		return nil, errOneCheck
+	}
+	if !s.cfg.Pools.Check(pool, secret) {
+		return nil, authError{}
+	}
+	tok, iat, exp, err := s.cfg.Signer.Mint([]string{pool}, s.cfg.TokenTTL)
 	if err != nil {
 		return nil, err
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Query         string         `json:"query"`
-			Variables     map[string]any `json:"variables"`
-			OperationName string         `json:"operationName"`
-		}
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxGraphQLBody)).Decode(&req); err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("body: want a JSON GraphQL request of at most %d bytes", maxGraphQLBody))
-			return
-		}
-		// graphql-go's validation grows with the square of the nesting
-		// depth: a 30 KB query nested 10 000 deep costs 40 s of CPU, with
-		// no login. The SDKs' queries, introspection included, nest about
-		// 10 deep.
-		if d := queryDepth(req.Query); d > maxGraphQLDepth {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("query nested %d deep: at most %d", d, maxGraphQLDepth))
-			return
-		}
-		res := graphql.Do(graphql.Params{Schema: schema, RequestString: req.Query,
-			VariableValues: req.Variables, OperationName: req.OperationName, Context: r.Context()})
-		out := map[string]any{"data": res.Data}
-		if len(res.Errors) > 0 {
-			var errs []any
-			for _, e := range res.Errors {
-				code := 400
-				if errors.As(e.OriginalError(), new(authError)) || e.Message == (authError{}).Error() {
-					code = codeInvalidSecret
-				}
-				errs = append(errs, map[string]any{
-					"message":    map[string]any{"code": code, "message": e.Message},
-					"locations":  e.Locations,
-					"path":       e.Path,
-					"extensions": map[string]any{"code": code},
-				})
-			}
-			out["errors"] = errs
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		json.NewEncoder(w).Encode(out)
-	}), nil
+	return map[string]any{"accessToken": tok, "exp": exp.Unix(), "iat": iat.Unix()}, nil
 }
 
-// Limits of a token-exchange request: ample for the SDKs' queries
-// (introspection included, a few KB and about 10 levels deep).
-const (
-	maxGraphQLBody  = 64 << 10
-	maxGraphQLDepth = 32
-)
-
-// queryDepth returns the deepest nesting of braces, brackets and
-// parentheses in a GraphQL document, outside strings and comments.
-func queryDepth(q string) int {
-	depth, deepest := 0, 0
-	for i := 0; i < len(q); i++ {
-		switch c := q[i]; c {
-		case '{', '(', '[':
-			depth++
-			deepest = max(deepest, depth)
-		case '}', ')', ']':
-			depth--
-		case '#': // comment to the end of the line
-			for i < len(q) && q[i] != '\n' {
-				i++
-			}
-		case '"':
-			if strings.HasPrefix(q[i:], `"""`) { // block string
-				if j := strings.Index(q[i+3:], `"""`); j >= 0 {
-					i += 3 + j + 2
-				} else {
-					i = len(q)
-				}
-				continue
-			}
-			for i++; i < len(q) && q[i] != '"'; i++ {
-				if q[i] == '\\' {
-					i++
-				}
-			}
-		}
-	}
-	return deepest
+// withCheckBudget returns a context allowing one secret check.
+func withCheckBudget(ctx context.Context) context.Context {
+	return context.WithValue(ctx, checksKey{}, new(atomic.Int32))
 }

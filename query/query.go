@@ -11,9 +11,12 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/graphql-go/graphql"
 )
 
 // Transport performs requests against the search engine (the clients of
@@ -30,6 +33,7 @@ type Config struct {
 	Pools     *Pools        // for the GraphQL token exchange; nil disables it
 	TokenTTL  time.Duration // lifetime of exchanged tokens; default 24h
 	MaxLimit  int           // largest page size; default 100
+	Exchange  ExchangeLimits
 	Logger    *slog.Logger
 }
 
@@ -38,8 +42,14 @@ const maxWindow = 10_000
 
 // Server answers Authing's audit-log API over the indexed documents.
 type Server struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg    Config
+	mux    *http.ServeMux
+	schema graphql.Schema
+	lists  map[string]int // listBounds(schema)
+	gate   *gate
+	// exchangeHook, for tests, runs when an exchange takes its slot; the
+	// func it returns runs when the exchange ends.
+	exchangeHook func() func()
 }
 
 // New returns the API server.
@@ -59,15 +69,19 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	if err := cfg.Exchange.validate(runtime.GOMAXPROCS(0)); err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), gate: newGate(cfg.Exchange)}
 	s.mux.HandleFunc("GET /api/v2/analysis/audit", s.list)
 	s.mux.HandleFunc("GET /api/v2/analysis/user-action", s.list)
 	if cfg.Pools != nil {
-		g, err := newGraphQL(s)
-		if err != nil {
+		var err error
+		if s.schema, err = newSchema(s); err != nil {
 			return nil, err
 		}
-		s.mux.Handle("POST /graphql/v2", g)
+		s.lists = listBounds(&s.schema)
+		s.mux.HandleFunc("POST /graphql/v2", s.exchange)
 	}
 	return s, nil
 }
@@ -101,6 +115,10 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	if len(r.URL.RawQuery) > maxQueryString {
+		writeError(w, http.StatusRequestURITooLong, fmt.Sprintf("query string of %d bytes: at most %d", len(r.URL.RawQuery), maxQueryString))
+		return
+	}
 	pools, err := s.authorize(r)
 	if err == nil {
 		var q *search
@@ -150,22 +168,41 @@ type search struct {
 	page, limit                        int
 }
 
+// Bounds of a list request: the SDKs send one to a few values per filter.
+const (
+	// maxValues bounds the values of one filter (all its spellings
+	// together).
+	maxValues = 100
+	// maxQueryString bounds the raw query string: 100 values of each
+	// filter as long ARNs fit.
+	maxQueryString = 32 << 10
+)
+
+// MaxHeaderBytes is what the HTTP server should accept of a request's
+// line and headers: the longest query string, a token and the usual
+// headers.
+const MaxHeaderBytes = maxQueryString + 32<<10
+
 // values returns the values of a parameter given as k=a&k=b, k[]=a&k[]=b
-// or k=a,b, under any of names.
-func values(q url.Values, names ...string) []string {
+// or k=a,b, under any of names; more than maxValues is a 400.
+func values(q url.Values, names ...string) ([]string, error) {
 	var out []string
 	for _, n := range names {
 		for _, key := range []string{n, n + "[]"} {
 			for _, v := range q[key] {
-				for _, part := range strings.Split(v, ",") {
-					if part = strings.TrimSpace(part); part != "" {
-						out = append(out, part)
+				for part := range strings.SplitSeq(v, ",") {
+					if part = strings.TrimSpace(part); part == "" {
+						continue
 					}
+					if len(out) == maxValues {
+						return nil, bad("%s: more than %d values", names[0], maxValues)
+					}
+					out = append(out, part)
 				}
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 func parseQuery(q url.Values, maxLimit int) (*search, error) {
@@ -180,17 +217,29 @@ func parseQuery(q url.Values, maxLimit int) (*search, error) {
 	if (s.page-1)*s.limit+s.limit > maxWindow {
 		return nil, bad("page %d with limit %d is beyond the first %d results; narrow the filters (start, end)", s.page, s.limit, maxWindow)
 	}
-	if ips := values(q, "clientip", "clientIp", "client_ip"); len(ips) > 0 {
+	ips, err := values(q, "clientip", "clientIp", "client_ip")
+	if err != nil {
+		return nil, err
+	}
+	if len(ips) > 0 {
 		if _, err := netip.ParseAddr(ips[0]); err != nil || len(ips) > 1 {
 			return nil, bad("clientip: %q is not an IP address", strings.Join(ips, ","))
 		}
 		s.clientIP = ips[0]
 	}
-	s.eventTypes = values(q, "operation_name", "operation_names", "eventType")
-	for _, v := range values(q, "operator_arn", "user_ids", "userId") {
+	if s.eventTypes, err = values(q, "operation_name", "operation_names", "eventType"); err != nil {
+		return nil, err
+	}
+	users, err := values(q, "operator_arn", "user_ids", "userId")
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range users {
 		s.userIDs = append(s.userIDs, userFromARN(v))
 	}
-	s.appIDs = values(q, "app_id", "app_ids", "appId")
+	if s.appIDs, err = values(q, "app_id", "app_ids", "appId"); err != nil {
+		return nil, err
+	}
 	if s.start, err = timeParam(q, "start"); err != nil {
 		return nil, err
 	}

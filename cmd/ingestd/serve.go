@@ -36,6 +36,7 @@ func newServeCmd() *cobra.Command {
 		pools    string
 		tokenTTL time.Duration
 		maxLimit int
+		exchange query.ExchangeLimits
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -71,7 +72,7 @@ func newServeCmd() *cobra.Command {
 				return &exitError{1, err}
 			}
 			srv, err := query.New(query.Config{Transport: tr, Index: index, Signer: signer, Pools: p,
-				TokenTTL: tokenTTL, MaxLimit: maxLimit, Logger: log})
+				TokenTTL: tokenTTL, MaxLimit: maxLimit, Exchange: exchange, Logger: log})
 			if err != nil {
 				return &exitError{2, err}
 			}
@@ -80,7 +81,7 @@ func newServeCmd() *cobra.Command {
 				return &exitError{1, err}
 			}
 			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-				WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
+				WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: query.MaxHeaderBytes}
 			log.Info("serving the audit API", "addr", ln.Addr().String(), "index", index, "token_exchange", p != nil)
 			go func() {
 				<-cmd.Context().Done()
@@ -109,6 +110,9 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&pools, "pools", "", "pools file (userPoolId: bcrypt of its secret) enabling POST /graphql/v2 accessToken")
 	fl.DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "lifetime of exchanged tokens")
 	fl.IntVar(&maxLimit, "max-limit", 100, "largest page size")
+	fl.IntVar(&exchange.Concurrency, "exchange-concurrency", 0, "token exchanges (POST /graphql/v2) run at once, more get 503 (default: the number of CPUs)")
+	fl.Float64Var(&exchange.Rate, "exchange-rate", query.DefaultExchangeRate, "token exchanges per second one client address may start, more get 429 with Retry-After")
+	fl.IntVar(&exchange.Burst, "exchange-burst", query.DefaultExchangeBurst, "token exchanges one client address may send at once after a quiet period")
 	return cmd
 }
 
