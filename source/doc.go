@@ -24,4 +24,13 @@
 // followed file changes. A file that is no longer the newest is finished,
 // an unterminated last line then taken as complete, only after it has
 // been quiet for RotateGrace (see TailConfig).
+//
+// The Tailer keeps what it knows of each file of the directory between
+// listings (catalog.go) and identifies a file again only when its stat
+// changes, so moving on to the next file costs the same however many
+// files there are. Run starts one goroutine of its own, the directory
+// watcher's (inotify), which only records the names it reports; it ends
+// when Run returns. Everything else runs on Run's goroutine, except
+// Files, IgnoredOlder and Unterminated (safe from any goroutine) and the
+// Tracked cursors, which the sink's acknowledgements update.
 package source

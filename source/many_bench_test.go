@@ -135,3 +135,45 @@ func BenchmarkTailIdle(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRegistrySave: a save of a registry of 10 000 entries after
+// one entry changed (an acknowledgement of the followed file: the
+// steady state) and after every entry changed. The file is written whole;
+// only changed entries are encoded again. Reports the file size.
+func BenchmarkRegistrySave(b *testing.B) {
+	const n = 10000
+	for _, changed := range []int{1, n} {
+		b.Run(fmt.Sprintf("entries=%d/changed=%d", n, changed), func(b *testing.B) {
+			b.ReportAllocs()
+			path := filepath.Join(b.TempDir(), "registry.json")
+			reg, err := OpenRegistry(path, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			entries := make([]Entry, n)
+			day := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+			for i := range entries {
+				entries[i] = Entry{FileID: FileID{Dev: 64768, Ino: uint64(1000000 + i), Fingerprint: fmt.Sprintf("%032x", i)},
+					Path: "/var/log/authing-server/audit." + day.AddDate(0, 0, i).Format("2006-01-02") + ".log", Offset: 52_000_000, Line: 100_000, Done: true}
+				reg.Set(entries[i])
+			}
+			if err := reg.Save(); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				for j := range changed {
+					e := &entries[(i+j)%n]
+					e.Offset++
+					reg.Set(*e)
+				}
+				if err := reg.Save(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			st, _ := os.Stat(path)
+			b.ReportMetric(float64(st.Size()), "file-bytes")
+		})
+	}
+}
