@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestAppendString(t *testing.T) {
@@ -35,13 +37,46 @@ func TestAppendString(t *testing.T) {
 	}
 }
 
+// FuzzAppendString: the output is valid UTF-8 and valid JSON (Go's decoder
+// alone would accept raw invalid bytes), decodes to the input with each
+// invalid byte replaced by U+FFFD, holds no raw control character or
+// U+2028/U+2029, and bad says whether a replacement happened.
 func FuzzAppendString(f *testing.F) {
 	f.Add("a\"b\xff\u2028")
+	f.Add("\x80")
+	f.Add("plain ascii text!")
+	f.Add("tab\tnl\ncr\rnul\x00\x1f\x7f")
+	f.Add("\xe5\x88创建\xed\xa0\x80\ufffd")
 	f.Fuzz(func(t *testing.T, s string) {
-		out := appendStr(nil, s)
+		out, bad := appendString(nil, []byte(s))
+		if !utf8.Valid(out) || !json.Valid(out) {
+			t.Fatalf("%q -> %q: not valid UTF-8 JSON", s, out)
+		}
 		var back string
 		if err := json.Unmarshal(out, &back); err != nil {
 			t.Fatalf("%q -> %s: %v", s, out, err)
+		}
+		var want strings.Builder
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				want.WriteRune(utf8.RuneError)
+			} else {
+				want.WriteString(s[i : i+size])
+			}
+			i += size
+		}
+		if back != want.String() {
+			t.Fatalf("%q -> %s decodes to %q, want %q", s, out, back, want.String())
+		}
+		if bad != !utf8.ValidString(s) {
+			t.Fatalf("%q: bad = %v", s, bad)
+		}
+		if strings.ContainsAny(string(out), "\u2028\u2029") || strings.ContainsFunc(string(out), func(r rune) bool { return r < 0x20 }) {
+			t.Fatalf("%q -> %q: raw control character or line separator", s, out)
+		}
+		if str := appendStr(nil, s); string(str) != string(out) {
+			t.Fatalf("appendStr and appendString differ: %q vs %q", str, out)
 		}
 	})
 }

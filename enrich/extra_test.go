@@ -1,0 +1,145 @@
+package enrich
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/ingestd/ingestd/parser"
+)
+
+// TestDocumentExtra: keys the parser does not know are kept, in line order,
+// in an "extra" object; a line without them has no "extra" at all.
+func TestDocumentExtra(t *testing.T) {
+	e := New(Config{Host: "h"})
+	tests := []struct {
+		line  string
+		extra map[string]any // nil: no "extra" field
+	}{
+		{"[2021-09-22T07:47:21.559-0000] logId=1 userId=u", nil},
+		{"[2021-09-22T07:47:21.559-0000] logId=1 tenantId=t1", map[string]any{"tenantId": "t1"}},
+		{`[2021-09-22T07:47:21.559-0000] logId=1 tenantId=t1 traceId="a \"b\" c" spanId=`,
+			map[string]any{"tenantId": "t1", "traceId": `a \"b\" c`, "spanId": ""}},
+		{"[2021-09-22T07:47:21.559-0000] tenantId=x\x80y", map[string]any{"tenantId": "x\ufffdy"}},
+	}
+	for _, tt := range tests {
+		var ev parser.Event
+		if err := parser.Parse([]byte(tt.line), &ev); err != nil {
+			t.Fatal(err)
+		}
+		doc := e.AppendDocument(nil, &ev, "/p")
+		var m map[string]any
+		if err := json.Unmarshal(doc, &m); err != nil || !utf8.Valid(doc) {
+			t.Fatalf("%q: invalid document %s: %v", tt.line, doc, err)
+		}
+		got, has := m["extra"]
+		if tt.extra == nil {
+			if has {
+				t.Errorf("%q: extra %v, want none", tt.line, got)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.extra) {
+			t.Errorf("%q: extra %v, want %v", tt.line, got, tt.extra)
+		}
+	}
+	// The order of the line is kept.
+	var ev parser.Event
+	parser.Parse([]byte("[2021-09-22T07:47:21.559-0000] logId=1 zetaKey=1 alphaKey=2"), &ev)
+	if doc := string(e.AppendDocument(nil, &ev, "/p")); !strings.Contains(doc, `"extra":{"zetaKey":"1","alphaKey":"2"}`) {
+		t.Errorf("extra order: %s", doc)
+	}
+}
+
+// TestDocumentInvalidUTF8Byte80: a lone continuation byte (0x80, the
+// smallest non-ASCII byte) is never written raw, in any field.
+func TestDocumentInvalidUTF8Byte80(t *testing.T) {
+	e := New(Config{Host: "h\x80"})
+	var ev parser.Event
+	parser.Parse([]byte("[2021-09-22T07:47:21.559-0000] logId=\x80 userName=abcdefgh\x80 eventType=\x80\x80"), &ev)
+	doc := e.AppendDocument(nil, &ev, "/p\x80")
+	if !utf8.Valid(doc) || strings.ContainsRune(string(doc), 0x80) {
+		t.Fatalf("raw invalid byte in %q", doc)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(doc, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["logId"] != "\ufffd" || m["userName"] != "abcdefgh\ufffd" || m["host"] != "h\ufffd" || m["path"] != "/p\ufffd" {
+		t.Errorf("replacement: %s", doc)
+	}
+	if e.InvalidUTF8.Load() != 1 || !reflect.DeepEqual(m["tags"], []any{"_invalid_utf8"}) {
+		t.Errorf("counted %d, tags %v", e.InvalidUTF8.Load(), m["tags"])
+	}
+}
+
+// TestAppendStringEdges: every byte class at the edges of the SWAR fast
+// path (0x1f/0x20, 0x7f/0x80, '"', '\\') at each position of an 8-byte
+// block, checked against a byte-by-byte reference.
+func TestAppendStringEdges(t *testing.T) {
+	special := []byte{0x00, 0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x1f, 0x20, '"', '\\', 0x7e, 0x7f, 0x80, 0xbf, 0xc0, 0xff}
+	for _, c := range special {
+		for pos := range 17 {
+			b := []byte(strings.Repeat("a", 17))
+			b[pos] = c
+			got, bad := appendString(nil, b)
+			want, wantBad := referenceString(b)
+			if string(got) != want || bad != wantBad {
+				t.Fatalf("appendString(%q) = %s %v, want %s %v", b, got, bad, want, wantBad)
+			}
+		}
+	}
+	for _, s := range []string{"", "a", "abcdefgh", "abcdefghi", "\u00e9", "中文中文中文", "\u2028\u2029", "x\u2029y", "\u2027\u202a", "\xe2\x80", "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\ufffd"} {
+		got, bad := appendString(nil, []byte(s))
+		want, wantBad := referenceString([]byte(s))
+		if string(got) != want || bad != wantBad {
+			t.Errorf("appendString(%q) = %s %v, want %s %v", s, got, bad, want, wantBad)
+		}
+	}
+	// The prefix is kept.
+	if got, _ := appendString([]byte("x:"), []byte("y")); string(got) != `x:"y"` {
+		t.Errorf("prefix: %s", got)
+	}
+	if got := appendKey([]byte("{"), "k"); string(got) != `{"k":` {
+		t.Errorf("appendKey: %s", got)
+	}
+}
+
+// referenceString is appendString written the slow, obvious way.
+func referenceString(s []byte) (string, bool) {
+	var b strings.Builder
+	bad := false
+	b.WriteByte('"')
+	for len(s) > 0 {
+		r, size := utf8.DecodeRune(s)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(`\ufffd`)
+			bad = true
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20:
+			b.WriteString(`\u00`)
+			b.WriteByte(hexDigits[r>>4])
+			b.WriteByte(hexDigits[r&0xf])
+		case r == 0x2028:
+			b.WriteString(`\u2028`)
+		case r == 0x2029:
+			b.WriteString(`\u2029`)
+		default:
+			b.Write(s[:size])
+		}
+		s = s[size:]
+	}
+	b.WriteByte('"')
+	return b.String(), bad
+}
