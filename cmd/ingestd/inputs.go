@@ -149,6 +149,11 @@ func replayParallel(ctx context.Context, o pipeline.Options, inputs []pipeline.I
 
 // progress shows a bar on a terminal, and a log line every 10 s otherwise.
 func progress(ctx context.Context, w io.Writer, total int64, st *pipeline.Stats, log *slog.Logger) func() {
+	return progressNamed(ctx, w, "replay", total, st, log)
+}
+
+// progressNamed is progress with the command's name on the bar.
+func progressNamed(ctx context.Context, w io.Writer, name string, total int64, st *pipeline.Stats, log *slog.Logger) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	tty := false
@@ -162,7 +167,7 @@ func progress(ctx context.Context, w io.Writer, total int64, st *pipeline.Stats,
 		every := 10 * time.Second
 		if tty {
 			bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(w), progressbar.OptionShowBytes(true),
-				progressbar.OptionSetDescription("replay"), progressbar.OptionThrottle(200*time.Millisecond),
+				progressbar.OptionSetDescription(name), progressbar.OptionThrottle(200*time.Millisecond),
 				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish(), progressbar.OptionFullWidth())
 			every = 200 * time.Millisecond
 		}
@@ -178,7 +183,7 @@ func progress(ctx context.Context, w io.Writer, total int64, st *pipeline.Stats,
 			case <-t.C:
 				done := st.DiskBytes.Load()
 				if bar != nil {
-					bar.Describe(fmt.Sprintf("replay %d lines, %.0f lines/s", st.Lines.Load(), float64(st.Lines.Load())/time.Since(start).Seconds()))
+					bar.Describe(fmt.Sprintf("%s %d lines, %.0f lines/s", name, st.Lines.Load(), float64(st.Lines.Load())/time.Since(start).Seconds()))
 					bar.Set64(done)
 					continue
 				}

@@ -68,6 +68,7 @@ func newRootCmd(hard context.Context) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newReplayCmd(hard), newRunCmd(hard), newCheckConfigCmd(), newServeCmd(), newTokenCmd(), newHashSecretCmd())
+	root.AddCommand(newVerifyCmd(hard))
 	return root
 }
 
