@@ -53,6 +53,7 @@ type Registry struct {
 	mu    sync.Mutex
 	files map[inode][]*record // usually one per inode; more after inode reuse
 	n     int                 // number of entries
+	order []*record           // every record by path, for saves; nil when one came, went or moved
 	dirty bool
 	fresh bool // no registry file existed: the very first start
 
@@ -176,12 +177,24 @@ func (r *Registry) Set(e Entry) {
 func (r *Registry) setLocked(e Entry) {
 	k := inode{e.Dev, e.Ino}
 	recs := r.files[k]
-	n := len(recs)
-	recs = slices.DeleteFunc(recs, func(rec *record) bool { return rec.e.Same(e.FileID) })
-	r.n -= n - len(recs)
+	r.dirty = true
+	if i := slices.IndexFunc(recs, func(rec *record) bool { return rec.e.Same(e.FileID) }); i >= 0 {
+		if recs[i].e.Path != e.Path {
+			r.order = nil
+		}
+		// A new encoding slice, never one changed in place: a save in
+		// progress keeps the one it took.
+		recs[i].e, recs[i].enc = e, nil
+		if n := len(recs); slices.ContainsFunc(recs[i+1:], func(rec *record) bool { return rec.e.Same(e.FileID) }) {
+			keep := recs[i]
+			recs = slices.DeleteFunc(recs, func(rec *record) bool { return rec != keep && rec.e.Same(e.FileID) })
+			r.files[k], r.n, r.order = recs, r.n-(n-len(recs)), nil
+		}
+		return
+	}
 	r.files[k] = append(recs, &record{e: e})
 	r.n++
-	r.dirty = true
+	r.order = nil
 }
 
 // Entries returns a copy of all entries, sorted by path.
@@ -218,7 +231,7 @@ func (r *Registry) Forget(keep func(Entry) bool) int {
 	}
 	if dropped > 0 {
 		r.n -= dropped
-		r.dirty = true
+		r.dirty, r.order = true, nil
 	}
 	return dropped
 }
@@ -248,16 +261,21 @@ func (r *Registry) SaveAfter(before func() error) error {
 		r.mu.Unlock()
 		return nil
 	}
-	recs := make([]*record, 0, r.n)
-	for _, rs := range r.files {
-		recs = append(recs, rs...)
+	if r.order == nil {
+		r.order = make([]*record, 0, r.n)
+		for _, rs := range r.files {
+			r.order = append(r.order, rs...)
+		}
+		sort.Slice(r.order, func(i, j int) bool { return r.order[i].e.Path < r.order[j].e.Path })
 	}
-	// Encoded under the lock: a record's entry is replaced, never changed
-	// in place, so the snapshot is consistent.
-	for _, rec := range recs {
+	// The encodings are taken under the lock: a record's encoding is
+	// replaced, never changed, so this is a consistent snapshot.
+	encs := make([][]byte, len(r.order))
+	for i, rec := range r.order {
 		if rec.enc == nil {
 			rec.enc, _ = json.Marshal(rec.e)
 		}
+		encs[i] = rec.enc
 	}
 	r.dirty = false
 	r.mu.Unlock()
@@ -267,13 +285,7 @@ func (r *Registry) SaveAfter(before func() error) error {
 			return fmt.Errorf("registry not saved: %w", err)
 		}
 	}
-	sort.Slice(recs, func(i, j int) bool {
-		if recs[i].e.Path != recs[j].e.Path {
-			return recs[i].e.Path < recs[j].e.Path
-		}
-		return bytes.Compare(recs[i].enc, recs[j].enc) < 0
-	})
-	if err := r.write(recs); err != nil {
+	if err := r.write(encs); err != nil {
 		r.markDirty()
 		return fmt.Errorf("registry: %w", err)
 	}
@@ -286,34 +298,32 @@ func (r *Registry) markDirty() {
 	r.mu.Unlock()
 }
 
-// write writes the encoded records as the registry file: the same JSON a
-// json.Marshal of registryFile gives, one entry per line.
-func (r *Registry) write(recs []*record) error {
-	size := 64
-	for _, rec := range recs {
-		size += len(rec.enc) + 2
+// write writes the encoded entries as the registry file: the JSON of a
+// registryFile, one entry per line, whose checksum is that of the compact
+// JSON array json.Marshal gives for Files.
+func (r *Registry) write(encs [][]byte) error {
+	size := 128
+	for _, enc := range encs {
+		size += len(enc) + 2
 	}
-	files := make([]byte, 0, size)
-	files = append(files, '[')
-	for i, rec := range recs {
-		if i > 0 {
-			files = append(files, ',')
-		}
-		files = append(files, rec.enc...)
-	}
-	files = append(files, ']')
-	sum := sha256.Sum256(files)
-	b := make([]byte, 0, size+128)
+	h := sha256.New()
+	h.Write([]byte{'['})
+	b := make([]byte, 0, size)
 	b = append(b, "{\"version\":1,\"files\":[\n"...)
-	for i, rec := range recs {
-		b = append(b, rec.enc...)
-		if i < len(recs)-1 {
+	for i, enc := range encs {
+		if i > 0 {
+			h.Write([]byte{','})
+		}
+		h.Write(enc)
+		b = append(b, enc...)
+		if i < len(encs)-1 {
 			b = append(b, ',')
 		}
 		b = append(b, '\n')
 	}
+	h.Write([]byte{']'})
 	b = append(b, "],\"checksum\":\""...)
-	b = hex.AppendEncode(b, sum[:])
+	b = hex.AppendEncode(b, h.Sum(nil))
 	b = append(b, "\"}\n"...)
 	keepOld := func() bool {
 		if v, ok := statVersion(r.path); ok && v == r.onDisk {
