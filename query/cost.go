@@ -296,13 +296,23 @@ func (c *costWalk) typeRef(t ast.Type, depth int) error {
 	if depth > maxValueDepth {
 		return refuse("query: variable types nested more than %d deep", maxValueDepth)
 	}
+	// graphql-go's parser takes `($v:)`, a variable without a type, on
+	// which its validation panics.
 	switch t := t.(type) {
 	case *ast.List:
-		return c.typeRef(t.Type, depth+1)
+		if t != nil {
+			return c.typeRef(t.Type, depth+1)
+		}
 	case *ast.NonNull:
-		return c.typeRef(t.Type, depth+1)
+		if t != nil {
+			return c.typeRef(t.Type, depth+1)
+		}
+	case *ast.Named:
+		if t != nil && t.Name != nil {
+			return nil
+		}
 	}
-	return nil
+	return refuse("query: a variable without a type")
 }
 
 // expand walks the operation as execution will, fragment spreads

@@ -70,15 +70,15 @@ func (s *Server) exchange(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	ctx := withCheckBudget(r.Context())
+	client := r.Context()
 	var res *graphql.Result
 	if v := graphql.ValidateDocument(&s.schema, doc, nil); !v.IsValid {
 		res = &graphql.Result{Errors: v.Errors}
-	} else if ctx.Err() == nil {
+	} else if client.Err() == nil {
 		res = graphql.Execute(graphql.ExecuteParams{Schema: s.schema, AST: doc,
-			OperationName: req.OperationName, Args: req.Variables, Context: ctx})
+			OperationName: req.OperationName, Args: req.Variables, Context: executionContext(client)})
 	}
-	if ctx.Err() != nil { // the client left: nobody to answer
+	if client.Err() != nil { // the client left: nobody to answer
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -229,7 +229,7 @@ func TestExchangeOneCheck(t *testing.T) {
 	if n := s.cfg.Pools.checks.Load() - before; n != 1 {
 		t.Errorf("%d bcrypt checks, want 1", n)
 	}
-	ctx := withCheckBudget(context.Background())
+	ctx := executionContext(context.Background())
 	p := graphql.ResolveParams{Context: ctx, Args: map[string]any{"userPoolId": "poolA", "secret": "x"}}
 	s.resolveAccessToken(p)
 	if _, err := s.resolveAccessToken(p); err != errOneCheck {
@@ -253,9 +253,19 @@ func TestExchangeContentType(t *testing.T) {
 }
 
 // TestExchangeClientGone: a client that left gets no work done for it: no
-// bcrypt, no answer.
+// bcrypt, no answer; execution itself is not canceled under a running
+// bcrypt (graphql-go would leave it running outside the concurrency slot).
 func TestExchangeClientGone(t *testing.T) {
 	s, _ := newTestServer(t, &fakeEngine{})
+	client, leave := context.WithCancel(context.Background())
+	exec := executionContext(client)
+	leave()
+	if exec.Err() != nil {
+		t.Error("execution canceled with the client")
+	}
+	if _, err := s.resolveAccessToken(graphql.ResolveParams{Context: exec, Args: map[string]any{}}); err == nil {
+		t.Error("the resolver ran for a client that left")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	body := exchangeBody(sdkAccessToken, map[string]any{"userPoolId": "poolA", "secret": "pool-a-secret"})

@@ -21,8 +21,20 @@ const codeInvalidSecret = 2003
 // model already allows one accessToken field; this is the backstop).
 var errOneCheck = errors.New("one accessToken per request")
 
-// checksKey is the context key of a request's secret-check counter.
-type checksKey struct{}
+// exchangeKey is the context key of a request's exchangeState.
+type exchangeKey struct{}
+
+// exchangeState is what the resolver knows of its request.
+type exchangeState struct {
+	// client is the request's context, canceled when the client leaves.
+	// Execution itself runs under a context that is never canceled:
+	// graphql-go's Execute returns at cancellation but leaves its
+	// goroutine running, which would free the concurrency slot while a
+	// bcrypt still runs. Execution is bounded by the cost model; the
+	// resolver checks client before starting a bcrypt.
+	client context.Context
+	checks atomic.Int32
+}
 
 // newSchema builds the part of Authing's GraphQL API the SDKs use to get a
 // management token: accessToken(userPoolId, secret) { accessToken exp iat },
@@ -56,11 +68,12 @@ func newSchema(s *Server) (graphql.Schema, error) {
 func (s *Server) resolveAccessToken(p graphql.ResolveParams) (any, error) {
 	pool, _ := p.Args["userPoolId"].(string)
 	secret, _ := p.Args["secret"].(string)
-	if err := p.Context.Err(); err != nil { // the client left: no bcrypt for nobody
-		return nil, err
-	}
-	if n, ok := p.Context.Value(checksKey{}).(*atomic.Int32); !ok || n.Add(1) > 1 {
+	st, ok := p.Context.Value(exchangeKey{}).(*exchangeState)
+	if !ok || st.checks.Add(1) > 1 {
 		return nil, errOneCheck
+	}
+	if err := st.client.Err(); err != nil { // the client left: no bcrypt for nobody
+		return nil, err
 	}
 	if !s.cfg.Pools.Check(pool, secret) {
 		return nil, authError{}
@@ -72,7 +85,8 @@ func (s *Server) resolveAccessToken(p graphql.ResolveParams) (any, error) {
 	return map[string]any{"accessToken": tok, "exp": exp.Unix(), "iat": iat.Unix()}, nil
 }
 
-// withCheckBudget returns a context allowing one secret check.
-func withCheckBudget(ctx context.Context) context.Context {
-	return context.WithValue(ctx, checksKey{}, new(atomic.Int32))
+// executionContext returns the context to execute a request under: not
+// canceled when the client leaves, allowing one secret check.
+func executionContext(client context.Context) context.Context {
+	return context.WithValue(context.WithoutCancel(client), exchangeKey{}, &exchangeState{client: client})
 }
