@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync/atomic"
 
 	"github.com/ingestd/ingestd/source"
@@ -16,6 +17,9 @@ import (
 // ended first (wrapping ctx's cause); all readable input is processed in
 // the first two cases unless the sink failed.
 func Replay(ctx context.Context, o Options, inputs []Input, st *Stats) error {
+	if o.Logger == nil {
+		o.Logger = slog.Default() // Run's default is its own copy's
+	}
 	return Run(ctx, o, st, func(ctx context.Context, f *Feeder) error {
 		var failed []error
 		for i := range inputs {
