@@ -3,12 +3,29 @@ GO ?= go
 SAMPLE_ARGS = --host logstash-ds-q4xg9 --geoip-db testdata/GeoLite2-City-Test.mmdb \
 	--directory testdata/directory.yaml --path-dir /var/log/authing-server
 
-.PHONY: all build run test unit lint fuzz bench golden engine-start engine-stop
+# Stamped into the binary (ingestd version, ingestd_build_info).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BUILDINFO = github.com/ingestd/ingestd/internal/buildinfo
+LDFLAGS = -s -w -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT)
+RELEASE_ARCHS = amd64 arm64
+
+.PHONY: all build run test unit lint fuzz bench golden engine-start engine-stop release
 
 all: build
 
 build:
-	$(GO) build -o bin/ingestd ./cmd/ingestd
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ingestd ./cmd/ingestd
+
+# Static linux binaries (no cgo; time zone data embedded) and their
+# SHA256SUMS in dist/.
+release:
+	rm -rf dist && mkdir -p dist
+	for arch in $(RELEASE_ARCHS); do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags "$(LDFLAGS)" \
+			-o dist/ingestd-$(VERSION)-linux-$$arch ./cmd/ingestd || exit 1; \
+	done
+	cd dist && sha256sum ingestd-* > SHA256SUMS
 
 # Replay the seed line to stdout on the embedded defaults (no engine needed).
 run:
