@@ -87,6 +87,9 @@ func newParser(defs *uaparser.RegexDefinitions) (*Parser, error) {
 				continue
 			}
 			for _, s := range req {
+				// Any match contains a prefix of a required literal
+				// too; short keys keep the automaton small.
+				s = s[:min(len(s), maxIndexed)]
 				id, ok := litID[s]
 				if !ok {
 					id = len(p.lits)
@@ -154,6 +157,11 @@ func (p *Parser) candidates(agent string, s *scratch) {
 		s.folded = nil
 	}
 }
+
+// maxIndexed is the longest literal put in the automaton (longer ones are
+// cut to their prefix): 8 bytes filter as well in practice and keep the
+// automaton at a few thousand states.
+const maxIndexed = 8
 
 // maxScratch bounds the lowercase copy a pooled scratch keeps between calls.
 const maxScratch = 4 << 10
