@@ -1,6 +1,10 @@
 package query
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -45,5 +49,38 @@ func TestVerifyRefuses(t *testing.T) {
 		if _, err := s.Verify(tok); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// panicEngine panics in Perform, as a bug anywhere under a request would.
+type panicEngine struct{}
+
+func (panicEngine) Perform(*http.Request) (*http.Response, error) { panic("boom pool-a-secret") }
+
+// TestErrorsGenericAndQuiet keeps what held: a wrong secret and an unknown
+// pool get the same answer; a panic is caught and answered with a generic
+// 500; neither secrets nor tokens reach the log.
+func TestErrorsGenericAndQuiet(t *testing.T) {
+	var logs bytes.Buffer
+	signer, _ := NewSigner(testKey)
+	s, err := New(Config{Transport: panicEngine{}, Signer: signer, Pools: testPools(t),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := exchangeRecorder(s, context.Background(), "application/json", "",
+		exchangeBody(sdkAccessToken, map[string]any{"userPoolId": "poolA", "secret": "pool-a-secret-not"}))
+	unknown := exchangeRecorder(s, context.Background(), "application/json", "",
+		exchangeBody(sdkAccessToken, map[string]any{"userPoolId": "poolZ", "secret": "pool-a-secret-not"}))
+	if wrong.Code != unknown.Code || wrong.Body.String() != unknown.Body.String() {
+		t.Errorf("wrong secret and unknown pool differ:\n%s\n%s", wrong.Body, unknown.Body)
+	}
+	tok, _, _, _ := signer.Mint([]string{"poolA"}, time.Hour)
+	code, body := do(s, "GET", "/api/v2/analysis/audit", tok, nil, "")
+	if code != 500 || body["message"] != "internal error" {
+		t.Errorf("panic: %d %v", code, body)
+	}
+	if strings.Contains(logs.String(), "pool-a-secret-not") || strings.Contains(logs.String(), tok) {
+		t.Errorf("a secret or token in the log: %s", logs.String())
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // lines joins tokens with spaces into lines just under maxLine.
@@ -76,10 +78,30 @@ func worstBodies() map[string]string {
 		"syntax error at col 2K": pad(oneLine("{a")+"\n"+oneLine("{a")+"\n"+oneLine("{a("), nil),
 		"block string":           pad(`{__type(name:"""`+lines(repeat(maxExchangeBody/12, func(int) string { return `\"""x` })...)+`"""){name}}`, nil),
 		"string escapes":         pad(`{__type(name:"`+strings.Repeat(`\u00e9`, maxLine/6-10)+`"){name}}`, nil),
+		"deep variables":         pad("query($v:[[[[[[Int]]]]]]){__typename}", map[string]any{"v": deepList(3000)}),
 		"big variables":          pad(sdkAccessToken, map[string]any{"userPoolId": strings.Repeat("p", 3500), "secret": strings.Repeat("s", 3500)}),
 		"valid secret (bcrypt)":  pad(sdkAccessToken, map[string]any{"userPoolId": "poolA", "secret": "pool-a-secret"}),
 		"unknown pool (bcrypt)":  pad(sdkAccessToken, map[string]any{"userPoolId": "nope", "secret": "x"}),
 	}
+}
+
+func deepList(n int) any {
+	var v any = 1
+	for range n {
+		v = []any{v}
+	}
+	return v
+}
+
+// BenchmarkBcryptCost10 is the reference for the exchanges that check a
+// secret: one comparison at the pools' minimum cost.
+func BenchmarkBcryptCost10(b *testing.B) {
+	h, _ := bcrypt.GenerateFromPassword([]byte("pool-a-secret"), MinCost)
+	start := cpuTime()
+	for b.Loop() {
+		bcrypt.CompareHashAndPassword(h, []byte("pool-a-secret"))
+	}
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 func cpuTime() time.Duration {
