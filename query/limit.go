@@ -17,8 +17,9 @@ import (
 // ExchangeLimits bound the token exchange, which needs no login.
 type ExchangeLimits struct {
 	// Concurrency is how many exchanges run at once; more get 503 at
-	// once. Default: the number of CPUs (each exchange may run one
-	// bcrypt, which holds a core for tens of milliseconds).
+	// once. Default: half the CPUs, at least 1 (each exchange may run one
+	// bcrypt, which holds a core for tens of milliseconds; the other half
+	// stays for list requests under a flood of exchanges).
 	Concurrency int
 	// Rate is the exchanges per second one client address may start
 	// (token bucket; IPv6 clients are keyed by their /64); excess gets
@@ -41,7 +42,7 @@ const (
 
 func (l *ExchangeLimits) validate(cpus int) error {
 	if l.Concurrency == 0 {
-		l.Concurrency = cpus
+		l.Concurrency = max(1, cpus/2)
 	}
 	if l.Rate == 0 {
 		l.Rate = DefaultExchangeRate

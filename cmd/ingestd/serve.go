@@ -110,7 +110,7 @@ func newServeCmd() *cobra.Command {
 	fl.StringVar(&pools, "pools", "", "pools file (userPoolId: bcrypt of its secret) enabling POST /graphql/v2 accessToken")
 	fl.DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "lifetime of exchanged tokens")
 	fl.IntVar(&maxLimit, "max-limit", 100, "largest page size")
-	fl.IntVar(&exchange.Concurrency, "exchange-concurrency", 0, "token exchanges (POST /graphql/v2) run at once, more get 503 (default: the number of CPUs)")
+	fl.IntVar(&exchange.Concurrency, "exchange-concurrency", 0, "token exchanges (POST /graphql/v2) run at once, more get 503 (default: half the CPUs, at least 1)")
 	fl.Float64Var(&exchange.Rate, "exchange-rate", query.DefaultExchangeRate, "token exchanges per second one client address may start, more get 429 with Retry-After")
 	fl.IntVar(&exchange.Burst, "exchange-burst", query.DefaultExchangeBurst, "token exchanges one client address may send at once after a quiet period")
 	return cmd
