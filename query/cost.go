@@ -103,7 +103,7 @@ func parseExchange(query, operationName string, lists map[string]int) (*ast.Docu
 	if err != nil {
 		return nil, refuse("query: not a GraphQL document")
 	}
-	c := costWalk{fragments: map[string]*ast.FragmentDefinition{}, lists: lists}
+	c := costWalk{fragments: map[string]*ast.FragmentDefinition{}, lists: lists, used: map[string]bool{}}
 	op, err := c.definitions(doc, operationName)
 	if err != nil {
 		return nil, err
@@ -117,12 +117,20 @@ func parseExchange(query, operationName string, lists map[string]int) (*ast.Docu
 	if c.accessTokens > 1 {
 		return nil, refuse("query: at most one %s field per request", fieldAccessToken)
 	}
+	// Validation walks unused fragments too (and refuses them): refused
+	// here, every fragment is within the expansion's bounds.
+	for name := range c.fragments {
+		if !c.used[name] {
+			return nil, refuse("query: fragment %q is never used", name)
+		}
+	}
 	return doc, nil
 }
 
 // costWalk holds the counts of one document.
 type costWalk struct {
 	fragments    map[string]*ast.FragmentDefinition
+	used         map[string]bool // fragments the operation spreads
 	lists        map[string]int
 	resolves     int // fields execution may resolve
 	nodes        int // written nodes
@@ -370,7 +378,7 @@ func (c *costWalk) spread(s *ast.FragmentSpread, depth, times int, onPath map[st
 	if onPath[name] {
 		return refuse("query: fragment %q spreads itself", name)
 	}
-	onPath[name] = true
+	onPath[name], c.used[name] = true, true
 	defer delete(onPath, name)
 	return c.expand(f.SelectionSet, depth, times, onPath)
 }

@@ -99,6 +99,7 @@ func TestCostModelRefuses(t *testing.T) {
 		{"two operations", "query A { a } query B { b }", "A", "one operation"},
 		{"unknown operation name", "query A { a }", "B", "no operation named"},
 		{"type definitions", "type T { a: String }", "", "only a query"},
+		{"unused fragment bomb", "{__typename} " + strings.TrimPrefix(fragmentBomb(8), "{...F0}"), "", "never used"},
 		{"fragment cycle", "{...F} fragment F on Query {...G} fragment G on Query {...F}", "", "spreads itself"},
 		{"unknown fragment", "{...F}", "", "unknown fragment"},
 		{"exponential fragments", fragmentBomb(8), "", "more than 500 selections"},
