@@ -59,6 +59,11 @@ func Connect(ctx context.Context, cfg EngineConfig) (Transport, string, error) {
 	if len(cfg.URLs) == 0 {
 		return nil, "", errors.New("engine: no URL")
 	}
+	for _, u := range cfg.URLs {
+		if err := CheckURL(u); err != nil {
+			return nil, "", err
+		}
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -282,14 +287,43 @@ func detectOne(ctx context.Context, client *http.Client, cfg EngineConfig, u str
 	return FlavorElasticsearch, nil
 }
 
-// redactURL drops userinfo from a URL for logs.
-func redactURL(u string) string {
-	if i := strings.Index(u, "@"); i >= 0 {
-		if j := strings.Index(u, "://"); j >= 0 && j < i {
-			return u[:j+3] + "***@" + u[i+1:]
-		}
+// ErrURLUserInfo is the reason CheckURL refuses an engine URL that carries
+// user-info (http://user:password@host): a password there ends up in the
+// process list, shell history and configuration files. Credentials go in
+// EngineConfig.Username, Password or APIKey instead.
+var ErrURLUserInfo = errors.New("credentials in an engine URL are refused")
+
+// CheckURL validates one engine URL: it must parse as an http or https URL
+// with a host and carry no user-info (ErrURLUserInfo). Errors show the URL
+// with its user-info masked, never the password.
+func CheckURL(raw string) error {
+	shown := redactURL(raw)
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("engine URL %s: not a valid URL (want e.g. http://127.0.0.1:9200)", shown)
 	}
-	return u
+	if u.User != nil || strings.Contains(u.Opaque, "@") {
+		return fmt.Errorf("engine URL %s: %w", shown, ErrURLUserInfo)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("engine URL %s: want http:// or https:// and a host, e.g. http://127.0.0.1:9200", shown)
+	}
+	return nil
+}
+
+// redactURL masks the user-info of a URL for logs and errors: everything
+// between the scheme and the last '@' (a password may hold '@', '/' or
+// '#', so the authority is not trusted to end where a parser would say).
+func redactURL(u string) string {
+	i := strings.LastIndex(u, "@")
+	if i < 0 {
+		return u
+	}
+	prefix := ""
+	if j := strings.Index(u, "://"); j >= 0 && j < i {
+		prefix = u[:j+3]
+	}
+	return prefix + "***@" + u[i+1:]
 }
 
 // TemplateName returns the name of the index template for an index

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -63,20 +64,55 @@ func (f *engineFlags) register(cmd *cobra.Command) {
 
 func (f *engineFlags) enabled() bool { return len(f.URLs) > 0 }
 
-// secret returns the value of env, or the first line of file.
+// credentialsHint completes sink.ErrURLUserInfo with where credentials go.
+const credentialsHint = "give the user with --es-user or INGESTD_ES_USER (output.user in the daemon's config) " +
+	"and the password with INGESTD_ES_PASSWORD or --es-password-file (output.password_file), " +
+	"or an API key with --es-api-key-file or INGESTD_ES_API_KEY (output.api_key_file)"
+
+// checkURLs validates the engine URLs (sink.CheckURL) and says where
+// credentials go when a URL carries them.
+func checkURLs(urls []string) error {
+	for _, u := range urls {
+		if err := sink.CheckURL(u); err != nil {
+			if errors.Is(err, sink.ErrURLUserInfo) {
+				return fmt.Errorf("%w; %s", err, credentialsHint)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// secret returns the value of env, or the first line of file. A file that
+// its group or others may read is used, with a warning.
 func secret(env, file string) (string, error) {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return "", fmt.Errorf("secret file: %w", err)
 		}
+		warnReadable(file)
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
 	return os.Getenv(env), nil
 }
 
+// warnReadable logs one warning when file's permissions let its group or
+// others read it.
+func warnReadable(file string) {
+	st, err := os.Stat(file)
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	slog.Warn("secret file is readable by group or others; run chmod 600 on it",
+		"file", file, "mode", fmt.Sprintf("%04o", st.Mode().Perm()))
+}
+
 // connect reads the secrets and connects to the engine.
 func (f *engineFlags) connect(ctx context.Context, log *slog.Logger) (sink.Transport, string, error) {
+	if err := checkURLs(f.URLs); err != nil {
+		return nil, "", err
+	}
 	password, err := secret("INGESTD_ES_PASSWORD", f.PasswordFile)
 	if err != nil {
 		return nil, "", err

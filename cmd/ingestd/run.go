@@ -116,6 +116,8 @@ func (c *daemonConfig) problems() []string {
 	}
 	if len(c.Output.URLs) == 0 {
 		p = append(p, "output.urls: at least one engine URL is required")
+	} else if err := checkURLs(c.Output.URLs); err != nil {
+		p = append(p, "output.urls: "+err.Error())
 	}
 	switch c.Output.Flavor {
 	case sink.FlavorAuto, sink.FlavorElasticsearch, sink.FlavorOpenSearch:
