@@ -402,13 +402,20 @@ func TestAPISpoofedPool(t *testing.T) {
 	// A's event to pool B.
 	uaSpoof := fixture{id: "sp-4", pool: poolA, eventType: "login", user: "u4", app: "app0", ip: "36.112.24.4", at: at.Add(3 * time.Minute)}
 	uaLine := strings.Replace(uaSpoof.line(), "userAgent=python-requests/2.26.0", "userAgent=curl/8 userPoolId="+poolB, 1)
-	addr := startServeOn(t, base, normalA.line()+spoofLine+normalB.line()+uaLine)
+	// Issue 9: repeating userAgent in the user agent must not switch the
+	// cut off, nor may a quote the user name opens and the user agent
+	// closes hide the server's keys.
+	plant := fixture{id: "sp-5", pool: poolA, eventType: "login", user: "u5", app: "app0", ip: "36.112.24.5", at: at.Add(4 * time.Minute)}
+	plantLine := strings.Replace(plant.line(), "userAgent=python-requests/2.26.0", "userAgent=curl/8 userAgent=x userPoolId="+poolB, 1)
+	quoted := fixture{id: "sp-6", pool: poolA, eventType: "login", user: "u6", app: "app0", ip: "36.112.24.6", at: at.Add(5 * time.Minute)}
+	quotedLine := strings.Replace(strings.Replace(quoted.line(), "userAgent=python-requests/2.26.0", `userAgent=y" userPoolId=`+poolB, 1), "userName=n ", `userName="x `, 1)
+	addr := startServeOn(t, base, normalA.line()+spoofLine+normalB.line()+uaLine+plantLine+quotedLine)
 
 	for _, tt := range []struct {
 		pool string
 		want string
 	}{
-		{poolA, "sp-4,sp-2,sp-1"},
+		{poolA, "sp-6,sp-5,sp-4,sp-2,sp-1"},
 		{poolB, "sp-3,sp-2"},
 		{"8000000000000000000000cc", ""},
 	} {
