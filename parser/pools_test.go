@@ -218,3 +218,67 @@ func BenchmarkPoolCandidates(b *testing.B) {
 		})
 	}
 }
+
+// anyoneKeys are the keys whose values anyone who sends a request can
+// choose (README "Parsing rules").
+var anyoneKeys = []string{"userAgent", "clientIp", "eventDetails", "resourceName", "resourceDetails",
+	"originValue", "targetValue", "operationParam", "eventResultMsg"}
+
+// FuzzAnyoneText: whatever text anyone writes into the values from the
+// user agent on (one value, or all of them), the only candidate pool of
+// the seed line is its real pool, and the userPoolId read is the real one.
+func FuzzAnyoneText(f *testing.F) {
+	f.Add("curl/8 userAgent=x userPoolId=victimpool", uint8(0))
+	f.Add(`"} userPoolId=victimpool userAgent=y`, uint8(4))
+	f.Add("a userPoolId=v userId=u requestId=r roleName=a roleCode=b roleId=c userAgent=z", uint8(255))
+	f.Fuzz(func(t *testing.T, v string, which uint8) {
+		if strings.ContainsAny(v, "\r\n") {
+			return
+		}
+		repl := map[string]string{}
+		if int(which) < len(anyoneKeys) {
+			repl[anyoneKeys[which]] = v
+		} else {
+			for _, k := range anyoneKeys {
+				repl[k] = v
+			}
+		}
+		l := line("2021-09-22T07:47:21.559-0000", repl, "")
+		var ev Event
+		if err := Parse([]byte(l), &ev); err != nil {
+			t.Fatal(err)
+		}
+		got := ev.AppendPoolCandidates(nil)
+		if len(got) != 1 || string(got[0]) != realPool {
+			t.Fatalf("candidates %q for %s", got, l)
+		}
+		if p, _ := ev.Get(UserPoolID); string(p) != realPool || !ev.PoolInStretch() {
+			t.Fatalf("userPoolId %q (in stretch %v) for %s", p, ev.PoolInStretch(), l)
+		}
+	})
+}
+
+// FuzzPoolStretch: on any line the stretch lies within the line, the
+// candidates are slices of the line before it, and nothing panics.
+func FuzzPoolStretch(f *testing.F) {
+	for _, tt := range poolCases {
+		f.Add(line("2021-09-22T07:47:21.559-0000", tt.repl, ""))
+	}
+	f.Fuzz(func(t *testing.T, l string) {
+		var ev Event
+		if Parse([]byte(l), &ev) != nil {
+			return
+		}
+		end := ev.PoolStretch()
+		if end < 0 || end > len(ev.Line) {
+			t.Fatalf("stretch %d outside the line (%d)", end, len(ev.Line))
+		}
+		for _, c := range ev.AppendPoolCandidates(nil) {
+			off := offsetIn(ev.Line, c)
+			if off < 0 || off+len(c) > end {
+				t.Fatalf("candidate %q at %d, stretch ends at %d", c, off, end)
+			}
+		}
+		_ = ev.PoolInStretch()
+	})
+}
