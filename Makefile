@@ -10,7 +10,7 @@ BUILDINFO = github.com/ingestd/ingestd/internal/buildinfo
 LDFLAGS = -s -w -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT)
 RELEASE_ARCHS = amd64 arm64
 
-.PHONY: all build run test unit lint fuzz bench golden engine-start engine-stop release
+.PHONY: all build run test unit lint fuzz bench golden engine-start engine-stop release mutation
 
 all: build
 
@@ -52,6 +52,12 @@ golden:
 fuzz:
 	$(GO) test ./parser -run XXX -fuzz 'FuzzParse$$' -fuzztime 60s
 	$(GO) test ./parser -run XXX -fuzz FuzzRoundTrip -fuzztime 60s
+
+# Mutation testing (TESTING.md): installs the pinned gremlins if missing,
+# runs it on the core packages (one worker, MUTATION_TIMEOUT per package,
+# default 60m) and prints the scores. Not part of `make test`.
+mutation:
+	scripts/mutation.sh $(MUTATION_PKGS)
 
 bench:
 	$(GO) test ./parser ./enrich -run XXX -bench . -benchtime 2s

@@ -325,6 +325,8 @@ func TestValueScanningEdges(t *testing.T) {
 		{`logId="" userId=2`, ``, "2"},
 		{`logId=" userId=2`, `"`, "2"},
 		{`logId=x"y" userId=2`, `x"y"`, "2"},
+		{`logId= userId=2`, ``, "2"},
+		{`logId=  userId=2`, ` `, "2"},
 	}
 	for _, tt := range tests {
 		var ev Event
@@ -428,6 +430,35 @@ func TestParseErrorText(t *testing.T) {
 	} {
 		if got := tt.e.Error(); got != tt.want {
 			t.Errorf("%+v: %q, want %q", tt.e, got, tt.want)
+		}
+	}
+}
+
+// TestSkippedValueKeys: known keys written inside a skipped JSON value
+// (after one space or several) make the same key of the line repeated;
+// unknown names there change nothing, and keys in the server's order stay
+// in order.
+func TestSkippedValueKeys(t *testing.T) {
+	for _, tt := range []struct {
+		rest     string
+		repeated KeySet
+	}{
+		{`logId={"a":"x userId=9"} userId=2`, 1 << UserID},
+		{`logId={"a":"x  userId=9"} userId=2`, 1 << UserID},
+		{`logId={"a":"x   userId=9"} userId=2`, 1 << UserID},
+		{`logId={"a":"x fooBar=1 zzz=2"} userId=2 eventType=e`, 0},
+		{`logId={"a":"x =1"} userId=2`, 0},
+		{`logId="x userName=9" userId=2`, 0}, // userName is not a key of the line
+	} {
+		var ev Event
+		if err := Parse([]byte(ts+" "+tt.rest), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Repeated() != tt.repeated || ev.OutOfOrder() != 0 {
+			t.Errorf("%s: repeated {%s} out of order {%s}, want {%s} {}", tt.rest, ev.Repeated(), ev.OutOfOrder(), tt.repeated)
+		}
+		if v, _ := ev.Get(UserID); string(v) != "2" {
+			t.Errorf("%s: userId=%q", tt.rest, v)
 		}
 	}
 }

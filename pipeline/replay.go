@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"sync/atomic"
 
 	"github.com/ingestd/ingestd/source"
@@ -17,9 +16,6 @@ import (
 // ended first (wrapping ctx's cause); all readable input is processed in
 // the first two cases unless the sink failed.
 func Replay(ctx context.Context, o Options, inputs []Input, st *Stats) error {
-	if o.Logger == nil {
-		o.Logger = slog.Default() // Run's default is its own copy's
-	}
 	return Run(ctx, o, st, func(ctx context.Context, f *Feeder) error {
 		var failed []error
 		for i := range inputs {
@@ -33,7 +29,7 @@ func Replay(ctx context.Context, o Options, inputs []Input, st *Stats) error {
 						in.Path, st.Files.Load(), len(inputs), context.Cause(ctx))
 				}
 				st.FilesFailed.Add(1)
-				o.Logger.Error("input not fully read", "file", in.Path, "err", err)
+				f.o.Logger.Error("input not fully read", "file", in.Path, "err", err)
 				failed = append(failed, err)
 				continue
 			}

@@ -28,6 +28,14 @@ if ! "$INGESTD_PY_SDK_PYTHON" -c 'import authing' 2>/dev/null; then
   "$py_sdk/bin/pip" install --quiet --disable-pip-version-check 'authing==4.5.18'
 fi
 
+# Fuzz targets for a bounded time each (their committed corpora under
+# PKG/testdata/fuzz also run as plain tests in every go test). A failing
+# input is written to PKG/testdata/fuzz/TARGET: commit it with the fix.
+echo "== fuzz: ${INGESTD_FUZZTIME:=10s} per target"
+for target in parser:FuzzParse parser:FuzzRoundTrip enrich:FuzzAppendString source:FuzzLineReader; do
+  go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$INGESTD_FUZZTIME" -parallel 2 "./${target%%:*}"
+done
+
 trap 'scripts/engine.sh stop >/dev/null 2>&1 || true' EXIT
 
 echo "== engine: 1 node"
