@@ -43,7 +43,7 @@ func TestServeExchangeLimits(t *testing.T) {
 		want                    int
 	}{
 		{"text/plain (item 8)", "text/plain", `{"query":"{ __typename }"}`, 415},
-		{"64 KiB of unknown fields (item 1)", "application/json", `{"query":"{` + strings.Repeat("a ", 32_761)[:65_520] + `}"}`, 400},
+		{"64 KiB of unknown fields (item 1)", "application/json", `{"query":"{` + strings.Repeat("a ", 32_761)[:65_520] + `}"}`, 413},
 		{"depth behind a CR comment (item 2)", "application/json", `{"query":"#\r` + strings.Repeat("{a", 3000) + strings.Repeat("}", 3000) + `"}`, 400},
 		{"accessToken aliases (item 4)", "application/json", `{"query":"{a0:accessToken(userPoolId:\"` + poolA + `\",secret:\"` + secretA + `\"){iat} a1:accessToken(userPoolId:\"` + poolA + `\",secret:\"` + secretA + `\"){iat}}"}`, 400},
 	} {

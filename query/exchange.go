@@ -61,8 +61,12 @@ func (s *Server) exchange(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = json.NewDecoder(bytes.NewReader(body)).Decode(&req)
 	}
+	if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: at most %d bytes", maxExchangeBody))
+		return
+	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("body: want a JSON GraphQL request of at most %d bytes", maxExchangeBody))
+		writeError(w, http.StatusBadRequest, "body: want a JSON GraphQL request {query, variables, operationName}")
 		return
 	}
 	doc, err := parseExchange(req.Query, req.OperationName, s.lists)

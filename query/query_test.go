@@ -267,7 +267,7 @@ func TestGraphQLLimits(t *testing.T) {
 		t.Fatalf("deep query: %d %v", code, body)
 	}
 	big := `{"query":"{ __typename }","variables":{"pad":"` + strings.Repeat("x", 70<<10) + `"}}`
-	if code, _ := do(s, "POST", "/graphql/v2", "", nil, big); code != 400 {
+	if code, _ := do(s, "POST", "/graphql/v2", "", nil, big); code != 413 {
 		t.Errorf("oversized body: %d", code)
 	}
 	b, _ := json.Marshal(map[string]string{"query": introspectionQuery(7)})
