@@ -97,6 +97,7 @@ func Run(ctx context.Context, o Options, st *Stats, produce Producer) error {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -127,8 +128,12 @@ func Run(ctx context.Context, o Options, st *Stats, produce Producer) error {
 		defer close(f.work)
 		defer close(f.ordered)
 		readErr = produce(ctx, f)
-		if err := f.Flush(); err != nil && readErr == nil && ctx.Err() == nil {
-			readErr = err
+		// The last chunk. Flush fails only once ctx ended: after a sink
+		// failure, which the sink's error reports, or because the caller
+		// cancelled — then the chunk is not delivered, and a producer that
+		// finished just before must not make the run look complete.
+		if err := f.Flush(); err != nil && readErr == nil && parent.Err() != nil {
+			readErr = fmt.Errorf("last chunk not delivered: %w", context.Cause(parent))
 		}
 	}()
 
@@ -158,6 +163,12 @@ func Run(ctx context.Context, o Options, st *Stats, produce Producer) error {
 	wg.Wait()
 	return errors.Join(sinkErr, readErr)
 }
+
+// maxChunkBytes ends a chunk early: the 3×workers+2 pooled chunks keep the
+// capacity of their raw lines and documents (~3× the raw size), so this
+// bounds that memory to ~(3×workers+2) × 1 MiB (issue 12: 1 MiB chunks held
+// ~30 MiB during a catch-up).
+const maxChunkBytes = 256 << 10
 
 // Feeder collects lines into chunks for the workers. It is used by one
 // producer goroutine.
@@ -207,7 +218,7 @@ func (f *Feeder) add(in *Input, l source.Line, positionOnly bool) error {
 	c.raw = append(c.raw, l.Bytes...)
 	c.lines = append(c.lines, lineRef{start: start, end: len(c.raw), number: l.Number, offset: l.Offset})
 	c.pos.End, c.pos.Line = l.End, l.Number
-	if len(c.lines) >= f.o.ChunkLines || len(c.raw) >= 1<<20 {
+	if len(c.lines) >= f.o.ChunkLines || len(c.raw) >= maxChunkBytes {
 		return f.Flush()
 	}
 	return nil

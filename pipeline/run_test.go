@@ -337,6 +337,36 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
+// TestRunCancelledBeforeLastChunk: when the caller cancels after the
+// producer read its last line, that line is either delivered or the run
+// fails with the cancellation — never a clean return without it.
+func TestRunCancelledBeforeLastChunk(t *testing.T) {
+	dir := t.TempDir()
+	in := &Input{Path: "x.log", DocPath: "x.log"}
+	delivered, failed := 0, 0
+	for range 40 {
+		s := &batchSink{}
+		var st Stats
+		ctx, cancel := context.WithCancel(context.Background())
+		err := Run(ctx, opts(t, s, filepath.Join(dir, "dlq")), &st, func(ctx context.Context, f *Feeder) error {
+			if err := f.Line(in, source.Line{Bytes: []byte(auditLine("last", 1)), Number: 1, End: 10}); err != nil {
+				return err
+			}
+			cancel()
+			return nil
+		})
+		switch {
+		case err == nil && st.Documents.Load() == 1:
+			delivered++
+		case errors.Is(err, context.Canceled) && st.Documents.Load() == 0 && strings.Contains(err.Error(), "last chunk not delivered"):
+			failed++
+		default:
+			t.Fatalf("err %v with %d documents delivered", err, st.Documents.Load())
+		}
+	}
+	t.Logf("delivered %d, reported %d", delivered, failed)
+}
+
 func fileSize(t *testing.T, p string) int64 {
 	t.Helper()
 	fi, err := os.Stat(p)
