@@ -164,12 +164,6 @@ func Run(ctx context.Context, o Options, st *Stats, produce Producer) error {
 	return errors.Join(sinkErr, readErr)
 }
 
-// maxChunkBytes ends a chunk early: the 3×workers+2 pooled chunks keep the
-// capacity of their raw lines and documents (~3× the raw size), so this
-// bounds that memory to ~(3×workers+2) × 1 MiB (issue 12: 1 MiB chunks held
-// ~30 MiB during a catch-up).
-const maxChunkBytes = 256 << 10
-
 // Feeder collects lines into chunks for the workers. It is used by one
 // producer goroutine.
 type Feeder struct {
@@ -218,7 +212,7 @@ func (f *Feeder) add(in *Input, l source.Line, positionOnly bool) error {
 	c.raw = append(c.raw, l.Bytes...)
 	c.lines = append(c.lines, lineRef{start: start, end: len(c.raw), number: l.Number, offset: l.Offset})
 	c.pos.End, c.pos.Line = l.End, l.Number
-	if len(c.lines) >= f.o.ChunkLines || len(c.raw) >= maxChunkBytes {
+	if len(c.lines) >= f.o.ChunkLines || len(c.raw) >= 1<<20 {
 		return f.Flush()
 	}
 	return nil
