@@ -61,6 +61,7 @@ type catalog struct {
 	sorted   []*fileState // by path; nil when it must be rebuilt
 	lo       int          // sorted[:lo] are settled
 	lastList time.Time    // last full listing
+	lastStat time.Time    // last full listing that stat'ed every file
 	changed  bool         // files came, went or changed inode since the last prune
 	listed   bool         // a full listing was made
 
@@ -160,17 +161,27 @@ func (c *catalog) refresh(now time.Time) error {
 }
 
 // list lists the directory in full. Names the watcher reported are
-// identified again even if their stat looks the same.
+// identified again even if their stat looks the same. Without a watcher,
+// files that need nothing (settled) are stat'ed only every rescanEvery:
+// new and removed names are seen at every listing, a settled file
+// rewritten in place within rescanEvery.
 func (c *catalog) list(now time.Time, reported map[string]struct{}) error {
 	paths, err := filepath.Glob(filepath.Join(c.dir, c.pattern))
 	if err != nil {
 		return err
 	}
+	statAll := c.watcher != nil || now.Sub(c.lastStat) >= rescanEvery
 	seen := make(map[string]struct{}, len(paths))
 	for _, p := range paths {
 		seen[p] = struct{}{}
+		if fs := c.files[p]; fs != nil && fs.settled && !statAll {
+			continue
+		}
 		_, ev := reported[filepath.Base(p)]
 		c.update(p, ev)
+	}
+	if statAll {
+		c.lastStat = now
 	}
 	for p := range c.files {
 		if _, ok := seen[p]; !ok {

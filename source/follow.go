@@ -119,9 +119,11 @@ func (t *Tailer) finish(ctx context.Context, rd *fileReader, h Handler) error {
 	}
 	t.finished[rd.tr.ID] = true
 	rd.tr.finish(rd.pos.offset)
+	// If its path still names it, the file is settled: the next listings
+	// need not open it again. A new file under the path (renamed away and
+	// replaced) is left for next to find.
+	t.cat.update(rd.tr.Path, false)
 	if fs := t.cat.state(rd.tr.Path); fs != nil && fs.stat.dev == rd.tr.ID.Dev && fs.stat.ino == rd.tr.ID.Ino {
-		// Done until it changes: the next listing need not open it again
-		// (a change since its last stat unsettles it again).
 		fs.id, fs.identified = rd.tr.ID, true
 		t.cat.settle(fs)
 	}

@@ -190,3 +190,28 @@ func TestTailIdentifiesOncePerChange(t *testing.T) {
 		}
 	}
 }
+
+// TestTailRotationPolling: without inotify (input.poll), the directory is
+// listed every poll interval and settled files are stat'ed only now and
+// then: a day's file renamed away and replaced under its name, and a new
+// day, are still read in order, nothing lost.
+func TestTailRotationPolling(t *testing.T) {
+	dir := t.TempDir()
+	g := gen(24)
+	path := filepath.Join(dir, "audit.2021-09-22.log")
+	old := create(t, path)
+	want := writeAudit(t, old, g, 20)
+	h := startTailerCfg(t, TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 30 * time.Millisecond,
+		RotateGrace: 200 * time.Millisecond, Poll: true})
+	equal(t, h.rec.waitFor(t, len(want)), want)
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, writeAudit(t, old, g, 5)...) // written after the rename
+	time.Sleep(100 * time.Millisecond)
+	want = append(want, writeAudit(t, create(t, path), g, 7)...)
+	equal(t, h.rec.waitFor(t, len(want)), want)
+	want = append(want, writeAudit(t, create(t, filepath.Join(dir, "audit.2021-09-23.log")), g, 4)...)
+	equal(t, h.rec.waitFor(t, len(want)), want)
+	h.stop()
+}
