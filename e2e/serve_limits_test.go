@@ -44,7 +44,8 @@ func TestServeExchangeLimits(t *testing.T) {
 	}{
 		{"text/plain (item 8)", "text/plain", `{"query":"{ __typename }"}`, 415},
 		{"64 KiB of unknown fields (item 1)", "application/json", `{"query":"{` + strings.Repeat("a ", 32_761)[:65_520] + `}"}`, 413},
-		{"depth behind a CR comment (item 2)", "application/json", `{"query":"#\r` + strings.Repeat("{a", 3000) + strings.Repeat("}", 3000) + `"}`, 400},
+		{"depth behind a CR comment (item 2)", "application/json", `{"query":"#\r` + strings.Repeat("{a", 3000) + strings.Repeat("}", 3000) + `"}`, 413},
+		{"depth behind a CR comment, lines of 3 bytes", "application/json", `{"query":"#\r` + strings.Repeat(`{a\n`, 1500) + strings.Repeat("}", 1500) + `"}`, 400},
 		{"accessToken aliases (item 4)", "application/json", `{"query":"{a0:accessToken(userPoolId:\"` + poolA + `\",secret:\"` + secretA + `\"){iat} a1:accessToken(userPoolId:\"` + poolA + `\",secret:\"` + secretA + `\"){iat}}"}`, 400},
 	} {
 		code, answer, _ := post(t, addr, tt.contentType, tt.body)
@@ -52,8 +53,8 @@ func TestServeExchangeLimits(t *testing.T) {
 			t.Errorf("%s: %d, %d bytes: %.200s; want a short %d", tt.name, code, len(answer), answer, tt.want)
 		}
 	}
-	// Four requests so far; the default burst is 10 per client.
-	for i := 5; i <= 11; i++ {
+	// Five requests so far; the default burst is 10 per client.
+	for i := 6; i <= 11; i++ {
 		code, _, retry := post(t, addr, "application/json", `{"query":"{ __typename }"}`)
 		if i <= 10 && code != 200 {
 			t.Errorf("request %d within the burst: %d", i, code)
