@@ -143,3 +143,44 @@ func referenceString(s []byte) (string, bool) {
 	b.WriteByte('"')
 	return b.String(), bad
 }
+
+// TestCompileTemplateEdges: eventDetails templates with a key at either
+// end, keys back to back, and the errors for broken ones.
+func TestCompileTemplateEdges(t *testing.T) {
+	var ev parser.Event
+	if err := parser.Parse([]byte(`[2021-09-22T07:47:21.559-0000] userName=alice userId=u1 eventType=login`), &ev); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ tmpl, want string }{
+		{"{userName} logged in", `"alice logged in"`},
+		{"user {userName}", `"user alice"`},
+		{"{userName}{userId}", `"aliceu1"`},
+		{"{userName}", `"alice"`},
+		{"no keys", `"no keys"`},
+		{`quote " {userId}`, `"quote \" u1"`},
+	} {
+		tm, err := compileTemplate(tt.tmpl)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.tmpl, err)
+		}
+		d := &Dictionary{templates: map[string]template{"login": tm}}
+		got, ok, bad := d.appendDetails(nil, &ev)
+		if string(got) != tt.want || !ok || bad {
+			t.Errorf("%q renders %s (ok %v, bad %v), want %s", tt.tmpl, got, ok, bad, tt.want)
+		}
+	}
+	for _, tt := range []struct{ tmpl, want string }{
+		{"{userName", "unclosed {"},
+		{"x {nope} y", "{nope}: not a known key"},
+		{"{}", "{}: not a known key"},
+	} {
+		if _, err := compileTemplate(tt.tmpl); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: err %v, want %q", tt.tmpl, err, tt.want)
+		}
+	}
+	// No template for the event type: not ok, nothing written.
+	d := &Dictionary{templates: map[string]template{}}
+	if got, ok, _ := d.appendDetails([]byte("x"), &ev); ok || string(got) != "x" {
+		t.Errorf("missing template: %q %v", got, ok)
+	}
+}
