@@ -218,6 +218,19 @@ func TestExchangeHostileBodies(t *testing.T) {
 	}
 }
 
+// TestExchangeAnswerBounded: validation reports an error per unknown
+// field; the answer carries the first maxAnswerErrors.
+func TestExchangeAnswerBounded(t *testing.T) {
+	s, _ := newTestServer(t, &fakeEngine{})
+	w := exchangeRecorder(s, context.Background(), "application/json", "", worstBodies()["399 unknown fields"])
+	var res struct {
+		Errors []json.RawMessage `json:"errors"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil || w.Code != 200 || len(res.Errors) != maxAnswerErrors {
+		t.Errorf("%d, %d errors (%v), want %d", w.Code, len(res.Errors), err, maxAnswerErrors)
+	}
+}
+
 // TestExchangeOneCheck: a valid exchange runs exactly one bcrypt, and the
 // resolver refuses a second check within the same request.
 func TestExchangeOneCheck(t *testing.T) {

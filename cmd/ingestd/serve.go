@@ -83,6 +83,7 @@ func newServeCmd() *cobra.Command {
 			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 				WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: query.MaxHeaderBytes}
 			log.Info("serving the audit API", "addr", ln.Addr().String(), "index", index, "token_exchange", p != nil)
+			serveLifecycle(cmd.Context(), log) // the engine has answered, the port is bound
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -111,8 +112,8 @@ func newServeCmd() *cobra.Command {
 	fl.DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "lifetime of exchanged tokens")
 	fl.IntVar(&maxLimit, "max-limit", 100, "largest page size")
 	fl.IntVar(&exchange.Concurrency, "exchange-concurrency", 0, "token exchanges (POST /graphql/v2) run at once, more get 503 (default: half the CPUs, at least 1)")
-	fl.Float64Var(&exchange.Rate, "exchange-rate", query.DefaultExchangeRate, "token exchanges per second one client address may start, more get 429 with Retry-After")
-	fl.IntVar(&exchange.Burst, "exchange-burst", query.DefaultExchangeBurst, "token exchanges one client address may send at once after a quiet period")
+	fl.Float64Var(&exchange.Rate, "exchange-rate", query.DefaultExchangeRate, "token exchanges per second one client address may start, more get 429 with Retry-After (0: the default)")
+	fl.IntVar(&exchange.Burst, "exchange-burst", query.DefaultExchangeBurst, "token exchanges one client address may send at once after a quiet period (0: the default)")
 	return cmd
 }
 
