@@ -10,7 +10,11 @@ BUILDINFO = github.com/ingestd/ingestd/internal/buildinfo
 LDFLAGS = -s -w -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT)
 RELEASE_ARCHS = amd64 arm64
 
-.PHONY: all build run test unit lint fuzz bench golden engine-start engine-stop release mutation
+IMAGE ?= ingestd:$(VERSION)
+IMAGE_ARCH ?= amd64
+CA_CERTS ?= /etc/ssl/certs/ca-certificates.crt
+
+.PHONY: all build run test unit lint fuzz bench golden engine-start engine-stop release mutation image
 
 all: build
 
@@ -26,6 +30,14 @@ release:
 			-o dist/ingestd-$(VERSION)-linux-$$arch ./cmd/ingestd || exit 1; \
 	done
 	cd dist && sha256sum ingestd-* > SHA256SUMS
+
+# The container image (Containerfile, FROM scratch), tagged $(IMAGE) and
+# ingestd:latest. Needs podman; the CA bundle comes from the build host.
+image:
+	rm -rf .cache/image && mkdir -p .cache/image
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o .cache/image/ingestd ./cmd/ingestd
+	cp $(CA_CERTS) .cache/image/ca-certificates.crt
+	podman build --arch $(IMAGE_ARCH) -f Containerfile -t $(IMAGE) -t ingestd:latest .cache/image
 
 # Replay the seed line to stdout on the embedded defaults (no engine needed).
 run:

@@ -36,6 +36,13 @@ for target in parser:FuzzParse parser:FuzzRoundTrip enrich:FuzzAppendString sour
   go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$INGESTD_FUZZTIME" -parallel 2 "./${target%%:*}"
 done
 
+# The image (podman build; its entrypoint run from the exported filesystem)
+# and the deployment files (systemd units, alert rules).
+echo "== image"
+scripts/test-image.sh
+echo "== deployment files"
+scripts/test-deploy.sh
+
 trap 'scripts/engine.sh stop >/dev/null 2>&1 || true' EXIT
 
 echo "== engine: 1 node"

@@ -25,6 +25,8 @@ type enrichFlags struct {
 	Host      string `yaml:"host"`
 	Directory string `yaml:"directory"`
 	CacheSize int    `yaml:"cache_size"`
+	// GeoIPCheck is how often the daemon looks for a replaced database.
+	GeoIPCheck time.Duration `yaml:"geoip_check_interval"`
 }
 
 func (f *enrichFlags) register(cmd *cobra.Command) {

@@ -64,7 +64,7 @@ func defaultDaemonConfig() daemonConfig {
 	c.Input.MaxLine = source.DefaultMaxLine
 	c.Registry.Path = "/var/lib/ingestd/registry.json"
 	c.Registry.FlushInterval = time.Second
-	c.Enrich = enrichFlags{Lang: "zh-CN", CacheSize: 100_000}
+	c.Enrich = enrichFlags{Lang: "zh-CN", CacheSize: 100_000, GeoIPCheck: defaultGeoIPCheck}
 	c.Output = engineFlags{Flavor: sink.FlavorAuto, Index: sink.DefaultIndex, OpType: "index",
 		FlushBytes: 5 << 20, FlushDocs: 5000, FlushInterval: time.Second, MaxInFlight: 2, RequestTimeout: time.Minute}
 	c.DeadLetter.Path = "/var/lib/ingestd/dead-letters.ndjson"
@@ -300,6 +300,7 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 		return &exitError{2, err}
 	}
 	defer closeEnr()
+	lc := startLifecycle(ctx, &c.Enrich, enr, log)
 	letters := sink.NewDeadLetters(c.DeadLetter.Path)
 	defer letters.Close()
 
@@ -307,7 +308,7 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 	// engine is still being reached, which must not fail a liveness probe.
 	var st pipeline.Stats
 	var saveFailures atomic.Int64
-	collector := metrics.NewCollector(metrics.Sources{Pipeline: &st, Enricher: enr, RegistrySave: &saveFailures})
+	collector := metrics.NewCollector(metrics.Sources{Pipeline: &st, Enricher: enr, RegistrySave: &saveFailures, Reloads: &lc.Reloads})
 	if c.Metrics.Listen != "" {
 		stop, err := metrics.Listen(c.Metrics.Listen, metrics.Handler(collector, collector.SinkHealth))
 		if err != nil {
@@ -341,7 +342,8 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 		return &exitError{2, err}
 	}
 
-	collector.Update(metrics.Sources{Pipeline: &st, Bulk: bulk, Enricher: enr, Tailer: tailer, RegistrySave: &saveFailures})
+	collector.Update(metrics.Sources{Pipeline: &st, Bulk: bulk, Enricher: enr, Tailer: tailer, RegistrySave: &saveFailures, Reloads: &lc.Reloads})
+	lc.ready() // the registry is loaded and the engine has answered
 
 	// Save the registry periodically, and report lag.
 	saveDone := make(chan struct{})

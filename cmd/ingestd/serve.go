@@ -83,6 +83,7 @@ func newServeCmd() *cobra.Command {
 			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 				WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: query.MaxHeaderBytes}
 			log.Info("serving the audit API", "addr", ln.Addr().String(), "index", index, "token_exchange", p != nil)
+			serveLifecycle(cmd.Context(), log) // the engine has answered, the port is bound
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

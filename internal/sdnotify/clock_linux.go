@@ -1,0 +1,11 @@
+package sdnotify
+
+import "golang.org/x/sys/unix"
+
+func monotonicNow() int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0
+	}
+	return ts.Nano()
+}
