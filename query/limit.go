@@ -106,12 +106,13 @@ func (g *gate) allow(remoteAddr string, now time.Time) (bool, time.Duration) {
 		g.clients.Add(key, lim)
 	}
 	g.mu.Unlock()
-	r := lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d
+	// AllowN takes nothing when it refuses (a reservation cancelled with
+	// CancelAt may not give all its tokens back, golang/go#69419).
+	if lim.AllowN(now, 1) {
+		return true, 0
 	}
-	return true, 0
+	missing := 1 - lim.TokensAt(now)
+	return false, time.Duration(missing / float64(g.rate) * float64(time.Second))
 }
 
 // acquire takes a concurrency slot without waiting.
