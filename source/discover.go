@@ -187,6 +187,9 @@ func (t *Tailer) prune(now time.Time) {
 		}
 	}
 	isLive := func(id FileID) bool {
+		if t.reading != nil && t.reading.ID.Same(id) {
+			return true // being read, even if renamed away meanwhile
+		}
 		fs, ok := live[inode{id.Dev, id.Ino}]
 		// Not identified since it changed: its inode is enough (it is
 		// identified, and a stale entry dropped, when it is read).

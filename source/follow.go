@@ -33,6 +33,8 @@ func (rd *fileReader) readOffset() int64 { return rd.pos.offset + rd.lr.size }
 // to its end once it is quiet; else following it until it is superseded,
 // renamed, deleted or truncated.
 func (t *Tailer) read(ctx context.Context, f *os.File, tr *Tracked, newest bool, h Handler) error {
+	t.reading = tr
+	defer func() { t.reading = nil }()
 	start, _ := tr.Committed()
 	tr.mu.Lock()
 	line := tr.committed.line
@@ -295,7 +297,12 @@ func (t *Tailer) check(rd *fileReader) state {
 	if !t.stillCurrent(rd.tr) {
 		return replaced
 	}
-	if err := t.cat.refresh(time.Now()); err == nil && t.cat.newest() > rd.tr.Path {
+	now := time.Now()
+	err = t.cat.refresh(now)
+	if t.cat.changed || now.Sub(t.lastPrune) >= pruneEvery {
+		t.prune(now) // files removed while the newest is followed leave now
+	}
+	if err == nil && t.cat.newest() > rd.tr.Path {
 		return superseded
 	}
 	return keep

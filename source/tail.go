@@ -81,6 +81,7 @@ type Tailer struct {
 	firstStart   bool            // StartAtEnd and Registry.FirstStart
 	checkWarned  time.Time       // last "cannot check" warning (Run goroutine only)
 	lastPrune    time.Time
+	reading      *Tracked // the file read now (Run goroutine only)
 	unterminated atomic.Int64
 	ignored      atomic.Int64
 	identified   atomic.Int64 // files opened and identified by next (for tests)
