@@ -67,6 +67,7 @@ func newRootCmd(hard context.Context) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	new(logFlags).register(root)
 	root.AddCommand(newReplayCmd(hard), newRunCmd(hard), newCheckConfigCmd(), newServeCmd(), newTokenCmd(), newHashSecretCmd(), newVersionCmd())
 	root.AddCommand(newVerifyCmd(hard))
 	return root
