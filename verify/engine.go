@@ -119,11 +119,11 @@ func excerpt(b []byte) string {
 
 // mgetDoc is one document as the engine answered it.
 type mgetDoc struct {
-	Index  string                     `json:"_index"`
-	ID     string                     `json:"_id"`
-	Found  bool                       `json:"found"`
-	Source map[string]json.RawMessage `json:"_source"`
-	Error  json.RawMessage            `json:"error"`
+	Index  string          `json:"_index"`
+	ID     string          `json:"_id"`
+	Found  bool            `json:"found"`
+	Source json.RawMessage `json:"_source"`
+	Error  json.RawMessage `json:"error"`
 }
 
 // lookup is one document to fetch.
@@ -163,7 +163,7 @@ func (e *engine) fetch(ctx context.Context, docs []lookup) ([]mgetDoc, error) {
 }
 
 // search fetches the documents docs[idx] of one index by _id.
-func (e *engine) search(ctx context.Context, index string, docs []lookup, idx []int) (map[string]map[string]json.RawMessage, error) {
+func (e *engine) search(ctx context.Context, index string, docs []lookup, idx []int) (map[string]json.RawMessage, error) {
 	body := make([]byte, 0, 48*len(idx)+128)
 	body = fmt.Appendf(body, `{"size":%d,"track_total_hits":false,"sort":["_doc"],"query":{"ids":{"values":[`, len(idx))
 	for j, i := range idx {
@@ -178,23 +178,16 @@ func (e *engine) search(ctx context.Context, index string, docs []lookup, idx []
 	if err != nil {
 		return nil, err
 	}
-	var r struct {
-		Shards struct {
-			Failed int `json:"failed"`
-		} `json:"_shards"`
-		Hits struct {
-			Hits []mgetDoc `json:"hits"`
-		} `json:"hits"`
-	}
-	if err := json.Unmarshal(ans, &r); err != nil {
+	r, err := parseSearch(ans)
+	if err != nil {
 		return nil, &EngineError{What: what, Attempts: 1, Err: fmt.Errorf("unreadable answer: %w", err)}
 	}
-	if r.Shards.Failed > 0 {
+	if r.failedShards > 0 {
 		// A failed shard hides its documents: they are not missing.
-		return nil, &EngineError{What: what, Attempts: 1, Err: fmt.Errorf("%d shard(s) failed: %s", r.Shards.Failed, excerpt(ans))}
+		return nil, &EngineError{What: what, Attempts: 1, Err: fmt.Errorf("%d shard(s) failed: %s", r.failedShards, excerpt(ans))}
 	}
-	found := make(map[string]map[string]json.RawMessage, len(r.Hits.Hits))
-	for _, h := range r.Hits.Hits {
+	found := make(map[string]json.RawMessage, len(r.hits))
+	for _, h := range r.hits {
 		if h.Index == index {
 			found[h.ID] = h.Source
 		}

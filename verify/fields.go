@@ -38,57 +38,78 @@ type value struct {
 // fields holds the compared values of one document, in Compared order.
 type fields [6]value
 
-// expectedDoc is the part of a document built by enrich that verify
-// needs. Our own documents have exactly these key spellings, so
-// encoding/json's case-insensitive matching cannot confuse them.
-type expectedDoc struct {
-	Timestamp  json.RawMessage `json:"@timestamp"`
-	Message    json.RawMessage `json:"message"`
-	UserPoolID json.RawMessage `json:"userPoolId"`
-	UserID     json.RawMessage `json:"userId"`
-	ClientIP   json.RawMessage `json:"clientIp"`
-	Host       json.RawMessage `json:"host"`
-	Codes      struct {
-		EventType json.RawMessage `json:"eventType"`
-	} `json:"codes"`
-}
-
 // expected extracts the compared fields, and the host, from a document
 // produced by the enricher.
 func expected(doc []byte) (fields, string, error) {
-	var d expectedDoc
-	if err := json.Unmarshal(doc, &d); err != nil {
+	f, host, err := extract(doc)
+	if err != nil {
 		return fields{}, "", fmt.Errorf("document built from the line: %w", err)
 	}
-	f := fields{scalar(d.Message), scalar(d.UserPoolID), scalar(d.UserID), scalar(d.Codes.EventType), scalar(d.ClientIP), scalar(d.Timestamp)}
-	return f, scalar(d.Host).s, nil
+	return f, host, nil
 }
 
 // stored extracts the compared fields from a _source returned by the
-// engine. Keys are matched exactly; codes.eventType is found nested
-// ({"codes":{"eventType":…}}) or as a dotted key.
-func stored(src map[string]json.RawMessage) fields {
-	var f fields
-	for i, name := range Compared {
-		f[i] = scalar(src[string(name)])
-	}
-	if !f[3].ok {
-		var codes map[string]json.RawMessage
-		if json.Unmarshal(src["codes"], &codes) == nil {
-			f[3] = scalar(codes["eventType"])
-		}
+// engine. A _source that is not a JSON object has none of them.
+func stored(src []byte) fields {
+	f, _, err := extract(src)
+	if err != nil {
+		return fields{}
 	}
 	return f
 }
 
+// extract reads the compared fields and the host of a document. Keys are
+// matched exactly (a "UserPoolId" does not stand in for "userPoolId");
+// codes.eventType is found nested ({"codes":{"eventType":…}}) or as a
+// dotted key; a compared key given twice yields a value that matches
+// nothing.
+func extract(doc []byte) (fields, string, error) {
+	var f fields
+	var seen [len(fields{})]bool
+	var host value
+	set := func(i int, raw []byte) {
+		if seen[i] {
+			f[i] = value{s: "(key given twice)", ok: true}
+			return
+		}
+		seen[i] = true
+		f[i] = scalar(raw)
+	}
+	err := members(doc, func(key, val []byte) error {
+		switch string(key) {
+		case "codes":
+			return members(val, func(k, v []byte) error {
+				if string(k) == "eventType" {
+					set(3, v)
+				}
+				return nil
+			})
+		case "host":
+			host = scalar(val)
+			return nil
+		}
+		for i, name := range Compared {
+			if string(key) == string(name) {
+				set(i, val)
+				break
+			}
+		}
+		return nil
+	})
+	return f, host.s, err
+}
+
 // scalar turns a JSON value into text: strings unquoted, other values as
 // their compact JSON.
-func scalar(raw json.RawMessage) value {
+func scalar(raw []byte) value {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return value{}
 	}
 	if raw[0] == '"' {
+		if len(raw) >= 2 && raw[len(raw)-1] == '"' && plain(raw[1:len(raw)-1]) {
+			return value{s: string(raw[1 : len(raw)-1]), ok: true}
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err == nil {
 			return value{s: s, ok: true}
@@ -99,6 +120,17 @@ func scalar(raw json.RawMessage) value {
 		return value{s: buf.String(), ok: true}
 	}
 	return value{s: string(raw), ok: true}
+}
+
+// plain reports whether a JSON string body needs no decoding: no escape,
+// no control character, valid UTF-8.
+func plain(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c < 0x20 || c == '"' {
+			return false
+		}
+	}
+	return utf8.Valid(b)
 }
 
 // Diff is one field whose stored value differs from what the line
