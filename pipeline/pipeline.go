@@ -30,6 +30,7 @@ type Options struct {
 	DeadLetters *sink.DeadLetters
 	Workers     int // parse+enrich goroutines; GOMAXPROCS if <= 0
 	ChunkLines  int // lines per chunk; 2048 if <= 0
+	ChunkBytes  int // raw bytes after which a chunk ends early; 1 MiB if <= 0 (Tail: 256 KiB)
 	MaxLine     int // longest line; source.DefaultMaxLine if <= 0
 	Logger      *slog.Logger
 }
@@ -93,6 +94,9 @@ func Run(ctx context.Context, o Options, st *Stats, produce Producer) error {
 	}
 	if o.ChunkLines <= 0 {
 		o.ChunkLines = 2048
+	}
+	if o.ChunkBytes <= 0 {
+		o.ChunkBytes = 1 << 20
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -212,7 +216,7 @@ func (f *Feeder) add(in *Input, l source.Line, positionOnly bool) error {
 	c.raw = append(c.raw, l.Bytes...)
 	c.lines = append(c.lines, lineRef{start: start, end: len(c.raw), number: l.Number, offset: l.Offset})
 	c.pos.End, c.pos.Line = l.End, l.Number
-	if len(c.lines) >= f.o.ChunkLines || len(c.raw) >= 1<<20 {
+	if len(c.lines) >= f.o.ChunkLines || len(c.raw) >= f.o.ChunkBytes {
 		return f.Flush()
 	}
 	return nil

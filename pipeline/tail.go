@@ -10,11 +10,21 @@ import (
 // positions (Position tokens coming back from the sink) must be passed to
 // Ack; only then does the registry move.
 func Tail(ctx context.Context, o Options, t *source.Tailer, docPath func(string) string, st *Stats) error {
+	if o.ChunkBytes <= 0 {
+		o.ChunkBytes = tailChunkBytes
+	}
 	return Run(ctx, o, st, func(ctx context.Context, f *Feeder) error {
 		h := &tailHandler{f: f, inputs: map[*source.Tracked]*Input{}, docPath: docPath}
 		return t.Run(ctx, h)
 	})
 }
+
+// tailChunkBytes: the daemon's chunks end at 256 KiB. The 3×workers+2
+// pooled chunks keep the capacity of their lines and documents (~4× the raw
+// bytes), so when the daemon catches up after an outage they hold ~8 MiB
+// instead of ~32 MiB with replay's 1 MiB chunks (issue 12); a chunk of
+// ~380 typical lines is still far above per-chunk overheads.
+const tailChunkBytes = 256 << 10
 
 // Ack applies a sink acknowledgement token to its file's cursor.
 func Ack(token any) {

@@ -85,6 +85,7 @@ type Bulk struct {
 	cancel    context.CancelCauseFunc
 	unsettled atomic.Int64 // documents written but not yet indexed or dead-lettered
 	slots     chan struct{}
+	spare     chan *request // delivered requests, reused for their buffers
 	wg        sync.WaitGroup
 
 	mu      sync.Mutex
@@ -163,6 +164,7 @@ func NewBulk(ctx context.Context, cfg BulkConfig) (*Bulk, error) {
 		idx = indexPattern{parts: []indexPart{{lit: cfg.DataStream}}}
 	}
 	b := &Bulk{cfg: cfg, index: idx, slots: make(chan struct{}, cfg.MaxInFlight), stop: make(chan struct{}),
+		spare: make(chan *request, cfg.MaxInFlight+1),
 		randN: rand.N[time.Duration], pause: pause}
 	b.health.log = cfg.Logger
 	b.ctx, b.cancel = context.WithCancelCause(ctx)
@@ -198,7 +200,7 @@ func (b *Bulk) Write(ctx context.Context, batch *Batch) error {
 	}
 	for i := range batch.Len() {
 		if b.cur == nil {
-			b.cur = &request{body: make([]byte, 0, b.cfg.FlushBytes+b.cfg.FlushBytes/8)}
+			b.cur = b.newRequest()
 			b.started = time.Now()
 		}
 		r := b.cur
@@ -249,8 +251,36 @@ func (b *Bulk) sendLocked(ctx context.Context) error {
 		defer b.wg.Done()
 		defer func() { <-b.slots }()
 		b.deliver(r)
+		b.recycle(r)
 	}()
 	return nil
+}
+
+// newRequest returns an empty request, reusing a delivered one's buffers
+// when there is one: at most MaxInFlight+1 bodies of ~FlushBytes live at
+// once instead of a fresh one per request (issue 12).
+func (b *Bulk) newRequest() *request {
+	select {
+	case r := <-b.spare:
+		return r
+	default:
+		return &request{body: make([]byte, 0, b.cfg.FlushBytes+b.cfg.FlushBytes/8)}
+	}
+}
+
+// recycle keeps a delivered request for reuse; deliver works on copies
+// (retries, splits), so nothing refers to r's buffers any more. Bodies
+// that grew past twice FlushBytes (one huge document) are dropped.
+func (b *Bulk) recycle(r *request) {
+	if cap(r.body) > 2*b.cfg.FlushBytes+b.cfg.FlushBytes/4 {
+		return
+	}
+	clear(r.items) // drop the pending pointers
+	r.body, r.items = r.body[:0], r.items[:0]
+	select {
+	case b.spare <- r:
+	default:
+	}
 }
 
 // ticker flushes a request whose first document waited FlushInterval.
