@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ingestd/ingestd/internal/jsonscan"
 )
 
 // Field is a compared document field, named by its path in _source.
@@ -75,10 +77,10 @@ func extract(doc []byte) (fields, string, error) {
 		seen[i] = true
 		f[i] = scalar(raw)
 	}
-	err := members(doc, func(key, val []byte) error {
+	err := jsonscan.Members(doc, func(key, val []byte) error {
 		switch string(key) {
 		case "codes":
-			return members(val, func(k, v []byte) error {
+			return jsonscan.Members(val, func(k, v []byte) error {
 				if string(k) == "eventType" {
 					set(3, v)
 				}
