@@ -184,3 +184,80 @@ func TestCompileTemplateEdges(t *testing.T) {
 		t.Errorf("missing template: %q %v", got, ok)
 	}
 }
+
+// TestNewUsesConfig: the dictionary, directory and user-agent parser given
+// to New are the ones documents use; without them codes stay raw, the
+// default photo is used and there is no "ua".
+func TestNewUsesConfig(t *testing.T) {
+	const line = "[2021-09-22T07:47:21.559-0000] logId=1 userPoolId=p1 userId=u1 userAgent=python-requests/2.26.0 eventType=createUser"
+	var ev parser.Event
+	if err := parser.Parse([]byte(line), &ev); err != nil {
+		t.Fatal(err)
+	}
+	d, err := LoadDictionary("zh-CN", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	translated := string(d.Translate(parser.EventType, []byte("createUser")))
+	if translated == "createUser" {
+		t.Fatal("zh-CN has no translation for createUser")
+	}
+	ua, err := NewUserAgents(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := &Directory{UserPools: map[string]string{"p1": "Pool One"}, Photos: map[string]string{"u1": "https://x/u1.png"}, DefaultPhotoURL: "https://x/default.png"}
+	doc := func(e *Enricher) map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal(e.AppendDocument(nil, &ev, "/p"), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	full := doc(New(Config{Dict: d, Directory: dir, UA: ua, Host: "h"}))
+	if full["eventType"] != translated || full["userPoolName"] != "Pool One" || full["photoUrl"] != "https://x/u1.png" {
+		t.Errorf("with config: eventType %v userPoolName %v photoUrl %v", full["eventType"], full["userPoolName"], full["photoUrl"])
+	}
+	if uaObj, ok := full["ua"].(map[string]any); !ok || uaObj["name"] != "Python Requests" {
+		t.Errorf("with config: ua %v", full["ua"])
+	}
+	bare := doc(New(Config{Host: "h"}))
+	if bare["eventType"] != "createUser" || bare["userPoolName"] != nil || bare["photoUrl"] != DefaultPhotoURL || bare["ua"] != nil {
+		t.Errorf("without config: eventType %v userPoolName %v photoUrl %v ua %v", bare["eventType"], bare["userPoolName"], bare["photoUrl"], bare["ua"])
+	}
+}
+
+// TestDefaultGeoIPPaths: the cache directory scripts/fetch-geolite.sh fills
+// is searched after the system paths: $INGESTD_CACHE, else the user cache.
+func TestDefaultGeoIPPaths(t *testing.T) {
+	t.Setenv("INGESTD_CACHE", "/c")
+	p := defaultGeoIPPaths()
+	if len(p) != 3 || p[2] != "/c/geoip/GeoLite2-City.mmdb" || p[0] != "/usr/share/GeoIP/GeoLite2-City.mmdb" {
+		t.Errorf("with INGESTD_CACHE: %q", p)
+	}
+	t.Setenv("INGESTD_CACHE", "")
+	t.Setenv("XDG_CACHE_HOME", "/xdg")
+	p = defaultGeoIPPaths()
+	if len(p) != 3 || p[2] != "/xdg/ingestd/geoip/GeoLite2-City.mmdb" {
+		t.Errorf("with XDG_CACHE_HOME: %q", p)
+	}
+	t.Setenv("XDG_CACHE_HOME", "")
+	t.Setenv("HOME", "")
+	if p = defaultGeoIPPaths(); len(p) != 2 {
+		t.Errorf("without any cache directory: %q", p)
+	}
+}
+
+// TestOpenGeoIPCacheSize: a cache size of 0 or less still opens (one entry).
+func TestOpenGeoIPCacheSize(t *testing.T) {
+	for _, n := range []int{0, -5, 1} {
+		g, err := OpenGeoIP(testDB, n)
+		if err != nil {
+			t.Fatalf("cache size %d: %v", n, err)
+		}
+		if frag := g.lookup([]byte("111.202.167.58")); !strings.Contains(string(frag), "Beijing") {
+			t.Errorf("cache size %d: %s", n, frag)
+		}
+		g.Close()
+	}
+}
