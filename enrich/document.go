@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/parser"
+	"github.com/ingestd/ingestd/schema"
 )
 
 // Config assembles an Enricher. Nil GeoIP or UA disables that block; a nil
@@ -61,10 +62,11 @@ func (e *Enricher) GeoIPStats() *GeoIPStats {
 // path, to dst and returns the extended buffer. It never fails: bytes that
 // are not UTF-8 become U+FFFD (counted, and tagged "_invalid_utf8").
 //
-// Layout: the fields of the reference sample (translated codes, templated
-// eventDetails, geoip, ua, photoUrl, userPoolName, timestamp, @timestamp,
-// @version, host, path, filedate, message), plus "codes" with the raw codes
-// of the translated fields and "extra" with keys the parser did not know.
+// Layout (field names in package schema): the fields of the reference
+// sample (translated codes, templated eventDetails, geoip, ua, photoUrl,
+// userPoolName, timestamp, @timestamp, @version, host, path, filedate,
+// message), plus "codes" with the raw codes of the translated fields and
+// "extra" with keys the parser did not know.
 //
 // Ambiguous lines (parser.Event.Repeated or OutOfOrder not empty) are
 // counted and tagged "_ambiguous_keys", and get
@@ -78,33 +80,8 @@ func (e *Enricher) GeoIPStats() *GeoIPStats {
 // may belong to, and keeps userPoolId only when the parser read it inside
 // the name stretch (parser.Event.PoolInStretch; README "Parsing rules").
 func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []byte {
-	bad := false
-	str := func(name string, v []byte) {
-		dst = append(dst, ',')
-		dst = appendKey(dst, name)
-		var b bool
-		dst, b = appendString(dst, v)
-		bad = bad || b
-	}
-
-	dst = append(dst, `{"@timestamp":"`...)
-	dst = time.UnixMilli(ev.UnixMilli).UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z")
-	dst = append(dst, `","@version":"1"`...)
-	str("timestamp", ev.Timestamp)
-	dst = append(dst, `,"host":`...)
-	dst = append(dst, e.hostJS...)
-	str("path", bytesOf(path))
-	// filedate is the event's date as the server wrote it (its own offset),
-	// which is the date in the name of the file it writes.
-	ts := ev.Timestamp
-	dst = append(dst, `,"filedate":"`...)
-	dst = append(dst, ts[0:4]...)
-	dst = append(dst, '.')
-	dst = append(dst, ts[5:7]...)
-	dst = append(dst, '.')
-	dst = append(dst, ts[8:10]...)
-	dst = append(dst, '"')
-	str("message", ev.Line)
+	w := docWriter{dst: dst}
+	w.header(e.hostJS, ev, path)
 
 	rep, ooo := ev.Repeated(), ev.OutOfOrder()
 	poolAmbiguous := rep.Has(parser.UserPoolID) || ooo.Has(parser.UserPoolID)
@@ -114,7 +91,75 @@ func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []b
 	// the line (README "Parsing rules").
 	dropPool := poolAmbiguous && !ev.PoolInStretch()
 	tb := e.tables.Load() // one snapshot for the whole document
-	d := tb.dict
+	w.keys(tb.dict, ev, dropPool)
+	w.directory(tb, ev, poolAmbiguous)
+	e.lookups(&w, ev)
+	w.codes(ev)
+	w.extra(ev)
+
+	ambiguous := rep != 0 || ooo != 0
+	if ambiguous {
+		w.ambiguous(ev, rep, ooo, poolAmbiguous)
+		e.AmbiguousKeys.Add(1)
+		if poolAmbiguous {
+			e.AmbiguousUserPool.Add(1)
+		}
+	}
+	invalid := w.bad || ev.InvalidUTF8
+	if invalid {
+		e.InvalidUTF8.Add(1)
+	}
+	w.tags(invalid, ambiguous)
+	return append(w.dst, '}')
+}
+
+// docWriter is one document being appended: dst grows, bad records that
+// a string had bytes that are not UTF-8.
+type docWriter struct {
+	dst []byte
+	bad bool
+}
+
+// str appends ,"name":"v".
+func (w *docWriter) str(name string, v []byte) {
+	w.dst = append(w.dst, ',')
+	w.dst = appendKey(w.dst, name)
+	w.value(v)
+}
+
+// value appends v as a JSON string.
+func (w *docWriter) value(v []byte) {
+	var b bool
+	w.dst, b = appendString(w.dst, v)
+	w.bad = w.bad || b
+}
+
+// header appends the fields every document starts with: the times, the
+// host, the file and the raw line.
+func (w *docWriter) header(hostJS []byte, ev *parser.Event, path string) {
+	w.dst = append(w.dst, `{"`+schema.Timestamp+`":"`...)
+	w.dst = time.UnixMilli(ev.UnixMilli).UTC().AppendFormat(w.dst, "2006-01-02T15:04:05.000Z")
+	w.dst = append(w.dst, `","`+schema.Version+`":"1"`...)
+	w.str(string(schema.ServerTime), ev.Timestamp)
+	w.dst = append(w.dst, `,"`+schema.Host+`":`...)
+	w.dst = append(w.dst, hostJS...)
+	w.str(string(schema.Path), bytesOf(path))
+	// filedate is the event's date as the server wrote it (its own offset),
+	// which is the date in the name of the file it writes.
+	ts := ev.Timestamp
+	w.dst = append(w.dst, `,"`+schema.FileDate+`":"`...)
+	w.dst = append(w.dst, ts[0:4]...)
+	w.dst = append(w.dst, '.')
+	w.dst = append(w.dst, ts[5:7]...)
+	w.dst = append(w.dst, '.')
+	w.dst = append(w.dst, ts[8:10]...)
+	w.dst = append(w.dst, '"')
+	w.str(string(schema.Message), ev.Line)
+}
+
+// keys appends the line's known keys under their names, translated where
+// the dictionary translates them; eventDetails "null" is templated.
+func (w *docWriter) keys(d *Dictionary, ev *parser.Event, dropPool bool) {
 	for k := parser.Key(0); k < parser.NumKeys; k++ {
 		v, ok := ev.Get(k)
 		if !ok || k == parser.UserPoolID && dropPool {
@@ -122,123 +167,131 @@ func (e *Enricher) AppendDocument(dst []byte, ev *parser.Event, path string) []b
 		}
 		switch {
 		case k == parser.EventDetails && string(v) == "null":
-			dst = append(dst, `,"eventDetails":`...)
+			w.dst = append(w.dst, `,"`+schema.EventDetails+`":`...)
 			var tok, tbad bool
-			dst, tok, tbad = d.appendDetails(dst, ev)
+			w.dst, tok, tbad = d.appendDetails(w.dst, ev)
 			if !tok {
-				dst, tbad = appendString(dst, v)
+				w.dst, tbad = appendString(w.dst, v)
 			}
-			bad = bad || tbad
+			w.bad = w.bad || tbad
 		case isTranslated(k):
-			str(k.String(), d.Translate(k, v))
+			w.str(k.String(), d.Translate(k, v))
 		default:
-			str(k.String(), v)
+			w.str(k.String(), v)
 		}
 	}
+}
 
+// directory appends photoUrl and, unless the pool may be spoofed,
+// userPoolName.
+func (w *docWriter) directory(tb *tables, ev *parser.Event, poolAmbiguous bool) {
 	uid, _ := ev.Get(parser.UserID)
 	dir := tb.dir
 	if photo, ok := dir.Photos[string(uid)]; ok {
-		str("photoUrl", bytesOf(photo))
+		w.str(string(schema.PhotoURL), bytesOf(photo))
 	} else {
-		dst = append(dst, `,"photoUrl":`...)
-		dst = append(dst, tb.photoJS...)
+		w.dst = append(w.dst, `,"`+schema.PhotoURL+`":`...)
+		w.dst = append(w.dst, tb.photoJS...)
 	}
 	if pool, ok := ev.Get(parser.UserPoolID); ok && !poolAmbiguous {
 		if name, ok := dir.UserPools[string(pool)]; ok {
-			str("userPoolName", bytesOf(name))
+			w.str(string(schema.UserPoolName), bytesOf(name))
 		}
 	}
+}
+
+// lookups appends the geoip and ua blocks (rendered and cached by
+// geoip.go and useragent.go).
+func (e *Enricher) lookups(w *docWriter, ev *parser.Event) {
 	if e.cfg.GeoIP != nil {
 		ip, _ := ev.Get(parser.ClientIP)
 		if frag := e.cfg.GeoIP.lookup(ip); frag != nil {
-			dst = append(dst, `,"geoip":`...)
-			dst = append(dst, frag...)
+			w.dst = append(w.dst, `,"`+schema.GeoIP+`":`...)
+			w.dst = append(w.dst, frag...)
 		}
 	}
 	if e.cfg.UA != nil {
 		if ua, ok := ev.Get(parser.UserAgent); ok {
-			dst = append(dst, `,"ua":`...)
-			dst = append(dst, e.cfg.UA.lookup(ua)...)
+			w.dst = append(w.dst, `,"`+schema.UA+`":`...)
+			w.dst = append(w.dst, e.cfg.UA.lookup(ua)...)
 		}
 	}
+}
 
-	dst = append(dst, `,"codes":{`...)
+// codes appends the raw codes of the translated keys.
+func (w *docWriter) codes(ev *parser.Event) {
+	w.dst = append(w.dst, `,"`+schema.Codes+`":{`...)
 	first := true
 	for _, k := range TranslatedKeys {
 		if v, ok := ev.Get(k); ok {
 			if !first {
-				dst = append(dst, ',')
+				w.dst = append(w.dst, ',')
 			}
 			first = false
-			dst = appendKey(dst, k.String())
-			var b bool
-			dst, b = appendString(dst, v)
-			bad = bad || b
+			w.dst = appendKey(w.dst, k.String())
+			w.value(v)
 		}
 	}
-	dst = append(dst, '}')
+	w.dst = append(w.dst, '}')
+}
 
-	if len(ev.Extra) > 0 {
-		dst = append(dst, `,"extra":{`...)
-		for i, f := range ev.Extra {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst, _ = appendString(dst, f.Name)
-			dst = append(dst, ':')
-			var b bool
-			dst, b = appendString(dst, f.Value)
-			bad = bad || b
-		}
-		dst = append(dst, '}')
+// extra appends the keys the parser did not know, if any.
+func (w *docWriter) extra(ev *parser.Event) {
+	if len(ev.Extra) == 0 {
+		return
 	}
-	ambiguous := rep != 0 || ooo != 0
-	if ambiguous {
-		dst = append(dst, `,"ambiguousKeys":{`...)
+	w.dst = append(w.dst, `,"`+schema.Extra+`":{`...)
+	for i, f := range ev.Extra {
+		if i > 0 {
+			w.dst = append(w.dst, ',')
+		}
+		w.dst, _ = appendString(w.dst, f.Name)
+		w.dst = append(w.dst, ':')
+		w.value(f.Value)
+	}
+	w.dst = append(w.dst, '}')
+}
+
+// ambiguous appends the ambiguousKeys object.
+func (w *docWriter) ambiguous(ev *parser.Event, rep, ooo parser.KeySet, poolAmbiguous bool) {
+	w.dst = append(w.dst, `,"`+schema.AmbiguousKeys+`":{`...)
+	if rep != 0 {
+		w.dst = appendKeySet(w.dst, schema.AmbiguousRepeated.Name(), rep)
+	}
+	if ooo != 0 {
 		if rep != 0 {
-			dst = appendKeySet(dst, "repeated", rep)
+			w.dst = append(w.dst, ',')
 		}
-		if ooo != 0 {
-			if rep != 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendKeySet(dst, "outOfOrder", ooo)
-		}
-		if poolAmbiguous {
-			// The pools the line may belong to (README "Parsing rules"),
-			// so that the query API shows the event to each of them: the
-			// real pool does not lose it to a name-borne spoof, and text
-			// anyone can write never adds one (see query's pool filter).
-			dst = append(dst, `,"userPoolIds":[`...)
-			for i, v := range ev.AppendPoolCandidates(nil) {
-				if i > 0 {
-					dst = append(dst, ',')
-				}
-				dst, _ = appendString(dst, v)
-			}
-			dst = append(dst, ']')
-		}
-		dst = append(dst, '}')
-		e.AmbiguousKeys.Add(1)
-		if poolAmbiguous {
-			e.AmbiguousUserPool.Add(1)
-		}
+		w.dst = appendKeySet(w.dst, schema.AmbiguousOutOfOrder.Name(), ooo)
 	}
+	if poolAmbiguous {
+		// The pools the line may belong to (README "Parsing rules"),
+		// so that the query API shows the event to each of them: the
+		// real pool does not lose it to a name-borne spoof, and text
+		// anyone can write never adds one (see query's pool filter).
+		w.dst = append(w.dst, `,"`+schema.AmbiguousUserPoolIDs.Name()+`":[`...)
+		for i, v := range ev.AppendPoolCandidates(nil) {
+			if i > 0 {
+				w.dst = append(w.dst, ',')
+			}
+			w.dst, _ = appendString(w.dst, v)
+		}
+		w.dst = append(w.dst, ']')
+	}
+	w.dst = append(w.dst, '}')
+}
 
-	invalid := bad || ev.InvalidUTF8
-	if invalid {
-		e.InvalidUTF8.Add(1)
-	}
+// tags appends the tags field when the document has any.
+func (w *docWriter) tags(invalid, ambiguous bool) {
+	const open = `,"` + schema.Tags + `":[`
 	switch {
 	case invalid && ambiguous:
-		dst = append(dst, `,"tags":["_invalid_utf8","_ambiguous_keys"]`...)
+		w.dst = append(w.dst, open+`"`+schema.TagInvalidUTF8+`","`+schema.TagAmbiguousKeys+`"]`...)
 	case invalid:
-		dst = append(dst, `,"tags":["_invalid_utf8"]`...)
+		w.dst = append(w.dst, open+`"`+schema.TagInvalidUTF8+`"]`...)
 	case ambiguous:
-		dst = append(dst, `,"tags":["_ambiguous_keys"]`...)
+		w.dst = append(w.dst, open+`"`+schema.TagAmbiguousKeys+`"]`...)
 	}
-	return append(dst, '}')
 }
 
 // appendKeySet appends "name":["key",…] with the names of the keys of s in

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/graphql-go/graphql"
+	"github.com/ingestd/ingestd/schema"
 )
 
 // Transport performs requests against the search engine (the clients of
@@ -308,21 +309,21 @@ func (q *search) body() ([]byte, error) {
 	// an event from the real pool nor be told apart by the spoofing one.
 	filter := []any{map[string]any{"bool": map[string]any{
 		"should": []any{
-			map[string]any{"terms": map[string]any{"userPoolId": q.pools}},
-			map[string]any{"terms": map[string]any{"ambiguousKeys.userPoolIds": q.pools}},
+			map[string]any{"terms": map[string]any{schema.UserPoolID.String(): q.pools}},
+			map[string]any{"terms": map[string]any{schema.AmbiguousUserPoolIDs.String(): q.pools}},
 		},
 		"minimum_should_match": 1,
 	}}}
-	term := func(field string, vals []string) {
+	term := func(field schema.Field, vals []string) {
 		if len(vals) > 0 {
-			filter = append(filter, map[string]any{"terms": map[string]any{field: vals}})
+			filter = append(filter, map[string]any{"terms": map[string]any{field.String(): vals}})
 		}
 	}
-	term("codes.eventType", q.eventTypes)
-	term("userId", q.userIDs)
-	term("appId", q.appIDs)
+	term(schema.CodesEventType, q.eventTypes)
+	term(schema.UserID, q.userIDs)
+	term(schema.AppID, q.appIDs)
 	if q.clientIP != "" {
-		term("clientIp", []string{q.clientIP})
+		term(schema.ClientIP, []string{q.clientIP})
 	}
 	if q.start != nil || q.end != nil {
 		rng := map[string]any{"format": "strict_date_optional_time"}
@@ -332,12 +333,12 @@ func (q *search) body() ([]byte, error) {
 		if q.end != nil {
 			rng["lte"] = q.end.UTC().Format(time.RFC3339Nano)
 		}
-		filter = append(filter, map[string]any{"range": map[string]any{"@timestamp": rng}})
+		filter = append(filter, map[string]any{"range": map[string]any{schema.Timestamp.String(): rng}})
 	}
 	return json.Marshal(map[string]any{
 		"from": (q.page - 1) * q.limit, "size": q.limit, "track_total_hits": true,
 		"query": map[string]any{"bool": map[string]any{"filter": filter}},
-		"sort":  []any{map[string]any{"@timestamp": "desc"}, map[string]any{"logId": "desc"}},
+		"sort":  []any{map[string]any{schema.Timestamp.String(): "desc"}, map[string]any{schema.LogID.String(): "desc"}},
 	})
 }
 

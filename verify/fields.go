@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ingestd/ingestd/internal/jsonscan"
+	"github.com/ingestd/ingestd/schema"
 )
 
 // Field is a compared document field, named by its path in _source.
@@ -17,12 +18,12 @@ type Field string
 // The fields that must be as the line produces them: the raw line, the
 // tenant, the actor, the event, the address and the time.
 const (
-	FieldMessage   Field = "message"
-	FieldUserPool  Field = "userPoolId"
-	FieldUserID    Field = "userId"
-	FieldEventType Field = "codes.eventType"
-	FieldClientIP  Field = "clientIp"
-	FieldTimestamp Field = "@timestamp"
+	FieldMessage   = Field(schema.Message)
+	FieldUserPool  = Field(schema.UserPoolID)
+	FieldUserID    = Field(schema.UserID)
+	FieldEventType = Field(schema.CodesEventType)
+	FieldClientIP  = Field(schema.ClientIP)
+	FieldTimestamp = Field(schema.Timestamp)
 )
 
 // Compared lists the compared fields in report order.
@@ -79,14 +80,14 @@ func extract(doc []byte) (fields, string, error) {
 	}
 	err := jsonscan.Members(doc, func(key, val []byte) error {
 		switch string(key) {
-		case "codes":
+		case string(schema.Codes):
 			return jsonscan.Members(val, func(k, v []byte) error {
-				if string(k) == "eventType" {
+				if string(k) == schema.CodesEventType.Name() {
 					set(3, v)
 				}
 				return nil
 			})
-		case "host":
+		case string(schema.Host):
 			host = scalar(val)
 			return nil
 		}
