@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -170,5 +171,18 @@ func TestNDJSONErrors(t *testing.T) {
 	big := &Batch{Buf: bytes.Repeat([]byte("x"), 2<<20)}
 	if err := s.Write(context.Background(), big); !errors.Is(err, full) || !strings.Contains(err.Error(), "write documents") {
 		t.Errorf("Write = %v", err)
+	}
+}
+
+// TestDeadLettersCloseReportsFlushError: letters still buffered when the
+// disk is full make Close fail with that error, even though the file
+// itself closes fine (/dev/full: every write fails with ENOSPC).
+func TestDeadLettersCloseReportsFlushError(t *testing.T) {
+	d := NewDeadLetters("/dev/full")
+	if err := d.Add(DeadLetter{Reason: "x"}, []byte("line")); err != nil {
+		t.Fatal(err) // buffered: not written yet
+	}
+	if err := d.Close(); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Close = %v, want ENOSPC", err)
 	}
 }
