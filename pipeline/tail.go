@@ -3,12 +3,13 @@ package pipeline
 import (
 	"context"
 
+	"github.com/ingestd/ingestd/sink"
 	"github.com/ingestd/ingestd/source"
 )
 
-// Tail runs the pipeline over a tailer until ctx ends. Acknowledged
-// positions (Position tokens coming back from the sink) must be passed to
-// Ack; only then does the registry move.
+// Tail runs the pipeline over a tailer until ctx ends. Each batch carries
+// its Position as its sink.Token: when the sink settles it, the file's
+// cursor is acknowledged, and only then does the registry move.
 func Tail(ctx context.Context, o Options, t *source.Tailer, docPath func(string) string, st *Stats) error {
 	if o.ChunkBytes <= 0 {
 		o.ChunkBytes = tailChunkBytes
@@ -26,12 +27,16 @@ func Tail(ctx context.Context, o Options, t *source.Tailer, docPath func(string)
 // ~380 typical lines is still far above per-chunk overheads.
 const tailChunkBytes = 256 << 10
 
-// Ack applies a sink acknowledgement token to its file's cursor.
-func Ack(token any) {
-	if pos, ok := token.(*Position); ok && pos.Input != nil && pos.Input.File != nil {
+// Settled acknowledges the position to its file's cursor (sink.Token): every
+// line up to End is indexed or dead-lettered. Positions of replayed files
+// (no cursor) need no acknowledgement.
+func (pos *Position) Settled() {
+	if pos.Input != nil && pos.Input.File != nil {
 		pos.Input.File.Ack(pos.End, pos.EventMilli)
 	}
 }
+
+var _ sink.Token = (*Position)(nil)
 
 type tailHandler struct {
 	f       *Feeder

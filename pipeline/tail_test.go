@@ -16,8 +16,9 @@ import (
 	"github.com/ingestd/ingestd/source"
 )
 
-// ackSink acknowledges every batch it is given, as the bulk sink's OnAck
-// does once the engine holds it, and records documents by path.
+// ackSink settles every batch's Token as soon as it is given the batch,
+// as the bulk sink does once the engine holds it, and records documents
+// by path.
 type ackSink struct {
 	mu    sync.Mutex
 	docs  []string
@@ -30,7 +31,9 @@ func (s *ackSink) Write(_ context.Context, b *sink.Batch) error {
 		s.docs = append(s.docs, string(b.Doc(i)))
 	}
 	s.mu.Unlock()
-	Ack(b.Token)
+	if b.Token != nil {
+		b.Token.Settled()
+	}
 	return nil
 }
 
@@ -149,10 +152,10 @@ func TestTailDefaultDocPath(t *testing.T) {
 	}
 }
 
-// TestAckIgnoresForeignTokens: tokens that are not a tailed file's
-// Position are ignored.
-func TestAckIgnoresForeignTokens(t *testing.T) {
-	for _, tok := range []any{nil, "x", 42, &Position{}, &Position{Input: &Input{Path: "replayed.log"}}, Position{}} {
-		Ack(tok) // must not panic
+// TestSettledWithoutCursor: positions that are not a tailed file's (no
+// cursor: replayed files) settle without effect.
+func TestSettledWithoutCursor(t *testing.T) {
+	for _, pos := range []*Position{{}, {Input: &Input{Path: "replayed.log"}}} {
+		pos.Settled() // must not panic
 	}
 }

@@ -51,13 +51,11 @@ type BulkConfig struct {
 	// back-pressure.
 	MaxRetries int
 
-	// DeadLetters receives documents the engine rejects for good.
+	// DeadLetters receives documents the engine rejects for good. Each
+	// written Batch's Token is settled once all its documents are indexed
+	// or dead-lettered.
 	DeadLetters *DeadLetters
-	// OnAck, if set, is called once per written Batch, with its Token,
-	// when every document of the batch is indexed or dead-lettered. Calls
-	// may come from several goroutines and out of batch order.
-	OnAck  func(token any)
-	Logger *slog.Logger
+	Logger      *slog.Logger
 }
 
 // DefaultIndex is the default index pattern: one index per event day.
@@ -119,7 +117,7 @@ type item struct {
 
 // pending tracks a written Batch until all its documents are settled.
 type pending struct {
-	token     any
+	token     Token
 	source    string
 	remaining atomic.Int64
 }
@@ -183,8 +181,8 @@ func setDefault[T int | time.Duration](v *T, d T) {
 // when full. It blocks while MaxInFlight requests are outstanding.
 func (b *Bulk) Write(ctx context.Context, batch *Batch) error {
 	if batch.Len() == 0 {
-		if b.cfg.OnAck != nil {
-			b.cfg.OnAck(batch.Token)
+		if batch.Token != nil {
+			batch.Token.Settled()
 		}
 		return nil
 	}
@@ -565,8 +563,8 @@ func (b *Bulk) deadLetter(r *request, it item, reason string) {
 
 func (b *Bulk) done(it item) {
 	b.unsettled.Add(-1)
-	if it.owner.remaining.Add(-1) == 0 && b.cfg.OnAck != nil {
-		b.cfg.OnAck(it.owner.token)
+	if it.owner.remaining.Add(-1) == 0 && it.owner.token != nil {
+		it.owner.token.Settled()
 	}
 }
 

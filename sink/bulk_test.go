@@ -149,7 +149,7 @@ func (f *fakeES) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // makeBatch builds a batch of n documents starting at id number from.
-func makeBatch(from, n int, token any) *Batch {
+func makeBatch(from, n int, token Token) *Batch {
 	b := &Batch{Source: "audit.2021-09-22.log", Token: token}
 	for i := from; i < from+n; i++ {
 		b.Buf = fmt.Appendf(b.Buf, `{"logId":"id-%06d","message":"line %d with \"quotes\" and 中文"}`+"\n", i, i)
@@ -214,19 +214,20 @@ func TestBulkFaultInjection(t *testing.T) {
 		Transport: esTransport(t, srv.URL), DeadLetters: dl,
 		FlushDocs: 300, FlushInterval: 20 * time.Millisecond, MaxInFlight: 3,
 		Timeout: 150 * time.Millisecond, BackoffInit: time.Millisecond, BackoffMax: 20 * time.Millisecond,
-		OnAck: func(tok any) {
-			if _, dup := acked.LoadOrStore(tok, true); dup {
-				t.Errorf("batch %v acknowledged twice", tok)
-			}
-			ackCount.Add(1)
-		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	const total, per = 5000, 250
 	for i := 0; i < total; i += per {
-		if err := b.Write(context.Background(), makeBatch(i, per, i/per)); err != nil {
+		tok := i / per
+		settled := tokenFunc(func() {
+			if _, dup := acked.LoadOrStore(tok, true); dup {
+				t.Errorf("batch %v acknowledged twice", tok)
+			}
+			ackCount.Add(1)
+		})
+		if err := b.Write(context.Background(), makeBatch(i, per, settled)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -345,14 +346,14 @@ func TestBulkBackPressure(t *testing.T) {
 	var acks atomic.Int64
 	b, err := NewBulk(context.Background(), BulkConfig{Transport: esTransport(t, srv.URL), DeadLetters: dl,
 		FlushDocs: 100, MaxInFlight: 2, BackoffInit: time.Millisecond, BackoffMax: 5 * time.Millisecond,
-		OnAck: func(any) { acks.Add(1) }})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	written := make(chan int, 100)
 	go func() {
 		for i := 0; i < 10; i++ {
-			b.Write(context.Background(), makeBatch(i*100, 100, i))
+			b.Write(context.Background(), makeBatch(i*100, 100, tokenFunc(func() { acks.Add(1) })))
 			written <- i
 		}
 		close(written)
@@ -422,12 +423,11 @@ func TestBulkDeadLetterFailureIsFatal(t *testing.T) {
 	defer srv.Close()
 	dl := NewDeadLetters(filepath.Join(t.TempDir(), "missing-dir", "dlq"))
 	var acks atomic.Int64
-	b, err := NewBulk(context.Background(), BulkConfig{Transport: esTransport(t, srv.URL), DeadLetters: dl,
-		OnAck: func(any) { acks.Add(1) }})
+	b, err := NewBulk(context.Background(), BulkConfig{Transport: esTransport(t, srv.URL), DeadLetters: dl})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Write(context.Background(), makeBatch(0, 20, "batch")); err != nil {
+	if err := b.Write(context.Background(), makeBatch(0, 20, tokenFunc(func() { acks.Add(1) }))); err != nil {
 		t.Fatal(err)
 	}
 	err = b.Close()

@@ -119,7 +119,7 @@ func TestAppendIDEdges(t *testing.T) {
 
 // TestBatchAccessors: ids and documents of a batch, and Reset.
 func TestBatchAccessors(t *testing.T) {
-	b := makeBatch(7, 3, "tok")
+	b := makeBatch(7, 3, tokenFunc(func() {}))
 	if string(b.ID(0)) != "id-000007" || string(b.ID(2)) != "id-000009" || !strings.Contains(string(b.Doc(2)), "id-000009") ||
 		strings.HasSuffix(string(b.Doc(0)), "\n") {
 		t.Errorf("ID/Doc: %s %s %s", b.ID(0), b.ID(2), b.Doc(2))

@@ -79,10 +79,10 @@ func TestNewBulkRejects(t *testing.T) {
 // documents or FlushBytes bytes, not one document later.
 func TestFlushLimits(t *testing.T) {
 	tb := newTestBulk(t, BulkConfig{FlushDocs: 3}, okAnswer)
-	if err := tb.Write(context.Background(), makeBatch(0, 2, 1)); err != nil {
+	if err := tb.Write(context.Background(), makeBatch(0, 2, tb.tok(1))); err != nil {
 		t.Fatal(err)
 	}
-	if err := tb.Write(context.Background(), makeBatch(2, 2, 2)); err != nil {
+	if err := tb.Write(context.Background(), makeBatch(2, 2, tb.tok(2))); err != nil {
 		t.Fatal(err)
 	}
 	if n := waitRequests(tb.tr, 1); n != 1 {
@@ -167,7 +167,7 @@ func TestFlush(t *testing.T) {
 // metadata, or any batch after Close, is refused.
 func TestWriteEdges(t *testing.T) {
 	tb := newTestBulk(t, BulkConfig{}, okAnswer)
-	if err := tb.Write(context.Background(), &Batch{Token: "empty"}); err != nil {
+	if err := tb.Write(context.Background(), &Batch{Token: tb.tok("empty")}); err != nil {
 		t.Fatal(err)
 	}
 	if len(tb.acks) != 1 || tb.acks[0] != "empty" {

@@ -88,11 +88,6 @@ func newTestBulk(t *testing.T, cfg BulkConfig, answer func(n int, docs []string)
 	if cfg.FlushInterval == 0 {
 		cfg.FlushInterval = time.Hour // only Flush, Close and the size limits send
 	}
-	cfg.OnAck = func(tok any) {
-		tb.mu.Lock()
-		tb.acks = append(tb.acks, tok)
-		tb.mu.Unlock()
-	}
 	b, err := NewBulk(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +107,7 @@ func newTestBulk(t *testing.T, cfg BulkConfig, answer func(n int, docs []string)
 // test if Close does not return within 10 s.
 func (tb *testBulk) run(t *testing.T, n int) error {
 	t.Helper()
-	if err := tb.Write(context.Background(), makeBatch(0, n, "tok")); err != nil {
+	if err := tb.Write(context.Background(), makeBatch(0, n, tb.tok("tok"))); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

@@ -19,9 +19,22 @@ type Batch struct {
 
 	// Source is the file the documents came from (for dead letters).
 	Source string
-	// Token is returned to the caller through the sink's acknowledgement
-	// callback once every document of the batch is settled.
-	Token any
+	// Token, if not nil, is settled by a sink that acknowledges (Bulk)
+	// once every document of the batch is settled.
+	Token Token
+}
+
+// Token is how a sink tells the writer of a Batch that every document of
+// it is settled: indexed, already present, or written to the dead-letter
+// file. Whoever owns the read positions implements it (pipeline.Position
+// acknowledges its file's cursor), so the acknowledgement cannot be left
+// unwired: a batch carries its own.
+type Token interface {
+	// Settled is called once per written batch, possibly from several
+	// goroutines and out of batch order; it must not block. Dead letters
+	// are not yet fsynced then: the cursor's owner syncs them before it
+	// commits the offsets (source.Registry.SaveAfter).
+	Settled()
 }
 
 // DocMeta is what a sink needs to know about a document besides its body.

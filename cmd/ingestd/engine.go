@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/deploy"
+	"github.com/ingestd/ingestd/metrics"
 	"github.com/ingestd/ingestd/sink"
 	"github.com/spf13/cobra"
 )
@@ -36,8 +37,6 @@ type engineFlags struct {
 	MaxInFlight    int           `yaml:"max_in_flight"`
 	MaxRetries     int           `yaml:"max_retries"`
 	RequestTimeout time.Duration `yaml:"request_timeout"`
-	// OnAck receives sink acknowledgements (set by the daemon).
-	OnAck func(any) `yaml:"-"`
 }
 
 func (f *engineFlags) register(cmd *cobra.Command) {
@@ -134,6 +133,7 @@ func (f *engineFlags) open(ctx, hard context.Context, letters *sink.DeadLetters,
 	if err != nil {
 		return nil, err
 	}
+	tr = metrics.TimeBulk(tr) // ingestd_engine_bulk_request_duration_seconds
 	if !f.NoTemplate {
 		body, err := sink.Template(deploy.IndexTemplate, f.Index, f.DataStream)
 		if err != nil {
@@ -148,7 +148,7 @@ func (f *engineFlags) open(ctx, hard context.Context, letters *sink.DeadLetters,
 		Transport: tr, Index: f.Index, DataStream: f.DataStream, OpType: f.OpType,
 		FlushBytes: f.FlushBytes, FlushDocs: f.FlushDocs, FlushInterval: f.FlushInterval,
 		MaxInFlight: f.MaxInFlight, MaxRetries: f.MaxRetries, Timeout: f.RequestTimeout,
-		DeadLetters: letters, Logger: log, OnAck: f.OnAck,
+		DeadLetters: letters, Logger: log,
 	})
 }
 

@@ -325,7 +325,6 @@ func runDaemon(ctx, hard context.Context, c *daemonConfig, stderr io.Writer) err
 	defer stopReadingDone()
 	sinkCtx, cancelSink := graceAfter(readingDone, hard, c.ShutdownTimeout)
 	defer cancelSink()
-	c.Output.OnAck = pipeline.Ack
 	bulk, err := c.Output.open(ctx, sinkCtx, letters, log)
 	if err != nil {
 		if ctx.Err() != nil {
