@@ -20,3 +20,18 @@ done
 out="$(systemd-analyze verify "$tmp"/*.service 2>&1)" || fail "$out"
 [ -z "$out" ] || fail "systemd-analyze verify warned:
 $out"
+
+echo "== promtool check rules / test rules deploy/prometheus"
+if ! command -v promtool >/dev/null; then
+  echo "== installing promtool (Debian package prometheus)"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+promtool check rules deploy/prometheus/ingestd-alerts.yaml
+(cd deploy/prometheus && promtool test rules ingestd-alerts.test.yaml)
+# Every alert has a unit test that fires it.
+for a in $(sed -n 's/^ *- alert: *//p' deploy/prometheus/ingestd-alerts.yaml); do
+  grep -q "alertname: $a\$" deploy/prometheus/ingestd-alerts.test.yaml || fail "alert $a has no unit test"
+  grep -q "^- \`$a\`: " README.md || fail "alert $a has no runbook line in README.md"
+done
+echo "test-deploy: OK"
