@@ -46,7 +46,7 @@ entry="$(podman image inspect --format '{{json .Config.Entrypoint}}' "$tag")"
 # Nothing but the binary and the CA bundle (podman adds empty mount points).
 files="$(cd "$tree" && find . -type f | sort | tr '\n' ' ')"
 [ "$files" = "./etc/ssl/certs/ca-certificates.crt ./usr/bin/ingestd " ] || fail "unexpected files in the image: $files"
-file "$tree/usr/bin/ingestd" | grep -q 'statically linked' || fail "the binary is not static: $(file "$tree/usr/bin/ingestd")"
+go version -m "$tree/usr/bin/ingestd" | grep -q 'CGO_ENABLED=0' || fail "the binary was built with cgo (not static)"
 
 # The seed line and the data the replay needs, outside the image's tree
 # content (as a volume would be), readable by the image's user.

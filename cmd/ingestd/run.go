@@ -186,6 +186,9 @@ func (c *daemonConfig) problems() []string {
 			p = append(p, fmt.Sprintf("metrics.listen: %q: want host:port or :port", l))
 		}
 	}
+	if c.Enrich.GeoIPCheck < 0 {
+		p = append(p, fmt.Sprintf("enrich.geoip_check_interval: %v: must not be negative (0 = no check)", c.Enrich.GeoIPCheck))
+	}
 	if c.Workers < 0 {
 		p = append(p, fmt.Sprintf("workers: %d: must not be negative (0 = one per CPU)", c.Workers))
 	}
