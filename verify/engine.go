@@ -93,7 +93,14 @@ func (e *engine) once(ctx context.Context, method, path string, body []byte) ([]
 		return nil, err
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
+	var b []byte
+	if n := res.ContentLength; n > 0 && n <= maxAnswer {
+		// Known size: one allocation instead of ReadAll's doublings.
+		b = make([]byte, n)
+		_, err = io.ReadFull(res.Body, b)
+	} else {
+		b, err = io.ReadAll(io.LimitReader(res.Body, maxAnswer+1))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read answer: %w", err)
 	}
