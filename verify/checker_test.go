@@ -112,7 +112,7 @@ type archive struct {
 	srcs  [][]byte
 }
 
-func newArchive(t *testing.T, n int) *archive {
+func newArchive(t testing.TB, n int) *archive {
 	t.Helper()
 	g := auditgen.New(3, time.Date(2021, 9, 22, 23, 59, 0, 0, time.UTC))
 	var buf []byte
@@ -139,7 +139,7 @@ func newArchive(t *testing.T, n int) *archive {
 }
 
 // run replays the archive into s, as the command does.
-func (a *archive) run(t *testing.T, s sink.Sink) error {
+func (a *archive) run(t testing.TB, s sink.Sink) error {
 	t.Helper()
 	var st pipeline.Stats
 	letters := sink.NewDeadLetters(filepath.Join(t.TempDir(), "dlq"))
@@ -160,7 +160,7 @@ type recorder struct{ fn func(*sink.Batch) }
 func (r *recorder) Write(_ context.Context, b *sink.Batch) error { r.fn(b); return nil }
 func (r *recorder) Close() error                                 { return nil }
 
-func newFake(t *testing.T, a *archive) (*fakeEngine, sink.Transport) {
+func newFake(t testing.TB, a *archive) (*fakeEngine, sink.Transport) {
 	t.Helper()
 	f := &fakeEngine{docs: map[string]map[string][]byte{}, hidden: map[string]bool{}}
 	for i := range a.ids {
@@ -175,7 +175,7 @@ func newFake(t *testing.T, a *archive) (*fakeEngine, sink.Transport) {
 	return f, tr
 }
 
-func verifyArchive(t *testing.T, a *archive, cfg Config) (*Result, []Finding) {
+func verifyArchive(t testing.TB, a *archive, cfg Config) (*Result, []Finding) {
 	t.Helper()
 	var report bytes.Buffer
 	cfg.Report = NewReport(&report)
@@ -303,12 +303,11 @@ func TestConfigLimits(t *testing.T) {
 // the same process): ingestd's CPU per line, engine excluded as far as
 // the fake is cheap. Reports lines/s.
 func BenchmarkChecker(b *testing.B) {
-	t := &testing.T{}
-	a := newArchive(t, 5000)
-	_, tr := newFake(t, a)
+	a := newArchive(b, 5000)
+	_, tr := newFake(b, a)
 	b.ReportAllocs()
 	for b.Loop() {
-		res, _ := verifyArchive(t, a, Config{Transport: tr})
+		res, _ := verifyArchive(b, a, Config{Transport: tr})
 		if !res.OK() {
 			b.Fatalf("%+v", res.Counts)
 		}
