@@ -16,7 +16,7 @@ func TestCheckConfigGeoIPCheckInterval(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, stderr, err := runCmd(t, "check-config", cfg)
-	if err == nil || !strings.Contains(stderr, "enrich.geoip_check_interval: -1s: must not be negative") {
+	if err == nil || !strings.Contains(stderr, "enrich.geoip_check_interval (line 9): -1s: must not be negative") {
 		t.Fatalf("err %v, stderr %q", err, stderr)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +20,6 @@ import (
 	"github.com/ingestd/ingestd/source"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"go.yaml.in/yaml/v3"
 )
 
 // daemonConfig is the YAML configuration of `ingestd run`
@@ -71,24 +69,6 @@ func defaultDaemonConfig() daemonConfig {
 	c.ShutdownTimeout = 30 * time.Second
 	c.StatusInterval = 30 * time.Second
 	return c
-}
-
-// loadConfig reads path over the defaults; an empty path gives defaults.
-func loadConfig(path string) (daemonConfig, error) {
-	c := defaultDaemonConfig()
-	if path == "" {
-		return c, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return c, fmt.Errorf("config: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return c, fmt.Errorf("config %s: %w", path, err)
-	}
-	return c, nil
 }
 
 // problems validates a configuration: one message per problem.
@@ -237,16 +217,17 @@ file's offset to the registry only once the engine holds (or the dead-letter
 file has) every line before it. Flags override the configuration file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var loadErr error
+			var (
+				loadErr error
+				file    *configFile
+			)
 			applyFlags(cmd.Flags(), func() {
-				var fileCfg daemonConfig
-				fileCfg, loadErr = loadConfig(configPath)
-				c = fileCfg
+				c, file, loadErr = loadConfig(configPath)
 			})
 			if loadErr != nil {
 				return &exitError{2, loadErr}
 			}
-			if p := c.problems(); len(p) > 0 {
+			if p := file.report(&c); len(p) > 0 {
 				return &exitError{2, fmt.Errorf("configuration:\n  %s", strings.Join(p, "\n  "))}
 			}
 			return runDaemon(cmd.Context(), hard, &c, cmd.ErrOrStderr())
@@ -274,12 +255,12 @@ func newCheckConfigCmd() *cobra.Command {
 		Short: "Check a configuration file: one clear message per problem",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := loadConfig(args[0])
+			c, file, err := loadConfig(args[0])
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
 				return &exitError{1, errors.New("configuration is invalid")}
 			}
-			if p := c.problems(); len(p) > 0 {
+			if p := file.report(&c); len(p) > 0 {
 				for _, m := range p {
 					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", args[0], m)
 				}

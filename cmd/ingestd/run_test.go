@@ -21,9 +21,9 @@ import (
 )
 
 func TestExampleConfigIsValid(t *testing.T) {
-	c, err := loadConfig("../../deploy/ingestd.example.yaml")
-	if err != nil {
-		t.Fatal(err)
+	c, file, err := loadConfig("../../deploy/ingestd.example.yaml")
+	if err != nil || len(file.problems) > 0 {
+		t.Fatal(err, file.problems)
 	}
 	def := defaultDaemonConfig()
 	if c.Input.Pattern != def.Input.Pattern || c.Output.Index != def.Output.Index || c.ShutdownTimeout != def.ShutdownTimeout {
