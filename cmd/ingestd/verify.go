@@ -185,6 +185,8 @@ func verifyOutcome(cmd *cobra.Command, vf *verifyFlags, res *verify.Result, bulk
 		return &exitError{130, fmt.Errorf("interrupted: the verification is incomplete: %s", res.Error)}
 	case !res.Complete:
 		return &exitError{1, fmt.Errorf("the verification is incomplete: %s", res.Error)}
+	case !res.OK() && res.Present == 0 && res.Altered == 0:
+		return &exitError{1, fmt.Errorf("none of the %d document(s) is in the engine: is --index the pattern replay was given? (%s)", res.Missing, res.Files[0].File)}
 	case !res.OK():
 		return &exitError{1, fmt.Errorf("%d document(s) missing and %d altered in the engine%s", res.Missing, res.Altered, reportHint(vf.report))}
 	}
