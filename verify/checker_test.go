@@ -314,3 +314,45 @@ func BenchmarkChecker(b *testing.B) {
 	}
 	b.ReportMetric(float64(5000*b.N)/b.Elapsed().Seconds(), "lines/s")
 }
+
+// Every line is accounted for per file: documents, dead letters (parse
+// errors and over-long lines, which replay would dead-letter) and blank
+// lines, none of them expected in the engine.
+func TestCheckerCountsDeadLetters(t *testing.T) {
+	a := newArchive(t, 200)
+	raw, _ := os.ReadFile(a.file)
+	lines := strings.SplitAfter(string(raw), "\n")
+	var b strings.Builder
+	for i, l := range lines {
+		b.WriteString(l)
+		switch i {
+		case 10:
+			b.WriteString("not an audit line\n")
+		case 20:
+			b.WriteString("\n")
+		case 30:
+			b.WriteString("[2021-09-22T00:00:00.000+0000] logId=x " + strings.Repeat("y", 5000) + "\n")
+		}
+	}
+	long := filepath.Join(t.TempDir(), "audit.2021-09-22.log")
+	os.WriteFile(long, []byte(b.String()), 0o644)
+	_, tr := newFake(t, a)
+	c, err := New(context.Background(), Config{Transport: tr, Files: []string{long}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st pipeline.Stats
+	letters := sink.NewDeadLetters(filepath.Join(t.TempDir(), "dlq"))
+	defer letters.Close()
+	runErr := pipeline.Replay(context.Background(), pipeline.Options{
+		Enricher: enrich.New(enrich.Config{Host: "h1"}), Sink: c, DeadLetters: letters, MaxLine: 4096, ChunkLines: 7,
+	}, []pipeline.Input{{Path: long, DocPath: "/logs/audit.2021-09-22.log"}}, &st)
+	c.Close()
+	res := c.Finish(context.Background(), runErr)
+	if !res.OK() || res.Lines != 203 || res.Expected != 200 || res.Present != 200 || res.DeadLettered != 2 || res.Blank != 1 {
+		t.Fatalf("%+v (%s); want 203 lines, 200 present, 2 dead-lettered, 1 blank", res.Counts, res.Error)
+	}
+	if res.DeadLettered != st.DeadLetters.Load() || res.Lines != st.Lines.Load() {
+		t.Errorf("per-file counts %+v disagree with the pipeline's: %d lines, %d dead letters", res.Counts, st.Lines.Load(), st.DeadLetters.Load())
+	}
+}
