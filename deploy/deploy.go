@@ -1,6 +1,3 @@
-// Package deploy holds the files operators deploy next to ingestd; the
-// index template is embedded from here so that the shipped file and the
-// one ingestd installs are the same bytes.
 package deploy
 
 import _ "embed"

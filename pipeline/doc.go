@@ -14,4 +14,8 @@
 //     processed and written before Replay returns (drain in order).
 //   - Per-line problems are counted, never logged one by one; per-file
 //     problems (unreadable, corrupt archive) are logged once per file.
+//   - Tail does the same over a source.Tailer. Each batch's sink.Token is
+//     its chunk's Position; when the sink settles it, the position is
+//     acknowledged to its file's cursor (source.Tracked.Ack), and the
+//     registry commits only acknowledged, contiguous offsets.
 package pipeline

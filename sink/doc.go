@@ -12,4 +12,11 @@
 //   - Close flushes and releases the destination; it is idempotent.
 //   - Sinks are used by one goroutine at a time unless stated otherwise.
 //     DeadLetters is safe for concurrent use.
+//   - Acknowledgement: a Batch carries a Token, implemented by whoever owns
+//     the read positions (pipeline.Position). Bulk calls Token.Settled
+//     once per batch when every document is indexed or dead-lettered,
+//     from its own goroutines and out of batch order; dead letters are
+//     fsynced later, by the cursors' owner before it commits offsets
+//     (source.Registry.SaveAfter(DeadLetters.Sync)). NDJSON settles
+//     nothing: replay has no cursors.
 package sink

@@ -1,5 +1,3 @@
-// Command ingestd ships Authing audit logs: it parses, enriches and indexes
-// them. This package only wires the other packages together.
 package main
 
 import (

@@ -1,7 +1,3 @@
-// Package auditgen writes realistic, reproducible Authing audit lines for
-// tests and benchmarks: varied user agents, a pool of client addresses
-// (public v4 and v6, private, "null"), event types, free-text messages and
-// JSON parameters. Every line has a unique logId.
 package auditgen
 
 import (

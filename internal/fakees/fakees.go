@@ -1,7 +1,3 @@
-// Package fakees is an Elasticsearch 8 stand-in for tests and benchmarks:
-// GET / answers with the product header go-elasticsearch requires, and
-// every _bulk item gets one fixed status. (The sink's own tests use a
-// richer fake with fault injection.)
 package fakees
 
 import (
