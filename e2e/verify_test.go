@@ -232,7 +232,8 @@ func verifyScenario(t *testing.T, base string, gz bool) {
 }
 
 // TestVerifyUsage: usage errors exit 2, and an unreachable engine is an
-// error (exit 1, "incomplete"), never a report of missing documents.
+// error (exit 1, "incomplete"), never a report of missing documents. It
+// needs no engine.
 func TestVerifyUsage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -248,5 +249,11 @@ func TestVerifyUsage(t *testing.T) {
 		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
 			t.Errorf("ingestd %v: %v, want exit 2", args, err)
 		}
+	}
+
+	// Engine down: exit 1, incomplete, nothing reported missing.
+	res, fs, code := runVerify(t, ctx, "--es", "http://127.0.0.1:1", "--engine", "opensearch", "--check-attempts", "2", file)
+	if code != 1 || res.Complete || res.Missing != 0 || res.Present != 0 || len(fs) != 0 {
+		t.Errorf("engine down: exit %d, %+v, findings %v; want exit 1, incomplete, nothing missing", code, res, fs)
 	}
 }
