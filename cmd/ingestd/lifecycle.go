@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -84,9 +86,24 @@ func notify(log *slog.Logger, send func() (bool, error)) {
 	}
 }
 
-// serveLifecycle is serve's: readiness, stopping, and SIGHUP, which
-// reloads nothing yet (the pools file is read at start).
-func serveLifecycle(ctx context.Context, log *slog.Logger) {
+// swapHandler serves with the handler in use; a reload puts a rebuilt one
+// in place while requests go on (each request uses one handler).
+type swapHandler struct{ h atomic.Pointer[http.Handler] }
+
+func newSwapHandler(h http.Handler) *swapHandler {
+	s := &swapHandler{}
+	s.h.Store(&h)
+	return s
+}
+
+func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
+}
+
+// serveLifecycle is serve's: readiness and stopping for systemd, and on
+// SIGHUP a handler rebuilt by rebuild (the pools file read again) put in
+// place of the one in use; if rebuild fails the old handler stays.
+func serveLifecycle(ctx context.Context, log *slog.Logger, h *swapHandler, rebuild func() (http.Handler, error)) {
 	notify(log, sdnotify.Ready)
 	context.AfterFunc(ctx, func() { notify(log, sdnotify.Stopping) })
 	go func() {
@@ -95,7 +112,14 @@ func serveLifecycle(ctx context.Context, log *slog.Logger) {
 			case <-ctx.Done():
 				return
 			case <-hangups:
-				log.Warn("SIGHUP: serve does not reload the pools file yet; restart it to take a new one")
+				notify(log, sdnotify.Reloading)
+				if nh, err := rebuild(); err != nil {
+					log.Error("reload refused; keeping the pools in use", "err", err)
+				} else {
+					h.h.Store(&nh)
+					log.Info("pools file reloaded")
+				}
+				notify(log, sdnotify.Ready)
 			}
 		}
 	}()

@@ -71,8 +71,9 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{1, err}
 			}
-			srv, err := query.New(query.Config{Transport: tr, Index: index, Signer: signer, Pools: p,
-				TokenTTL: tokenTTL, MaxLimit: maxLimit, Exchange: exchange, Logger: log})
+			qcfg := query.Config{Transport: tr, Index: index, Signer: signer, Pools: p,
+				TokenTTL: tokenTTL, MaxLimit: maxLimit, Exchange: exchange, Logger: log}
+			srv, err := query.New(qcfg)
 			if err != nil {
 				return &exitError{2, err}
 			}
@@ -80,10 +81,24 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{1, err}
 			}
-			hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			handler := newSwapHandler(srv)
+			hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 				WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: query.MaxHeaderBytes}
 			log.Info("serving the audit API", "addr", ln.Addr().String(), "index", index, "token_exchange", p != nil)
-			serveLifecycle(cmd.Context(), log) // the engine has answered, the port is bound
+			// Ready: the engine has answered, the port is bound. SIGHUP
+			// reads the pools file again.
+			serveLifecycle(cmd.Context(), log, handler, func() (http.Handler, error) {
+				if pools == "" {
+					return nil, errors.New("no --pools file to reload")
+				}
+				np, err := query.LoadPools(pools)
+				if err != nil {
+					return nil, err
+				}
+				c := qcfg
+				c.Pools = np
+				return query.New(c)
+			})
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
