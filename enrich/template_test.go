@@ -92,16 +92,8 @@ func TestTemplateMatchesEncoder(t *testing.T) {
 	for _, f := range schema.Leaves {
 		want[f] = true
 	}
-	for f := range tpl {
-		if !want[f] {
-			t.Errorf("template maps %s, which package schema does not name", f)
-		}
-	}
-	for f := range want {
-		if !tpl[f] {
-			t.Errorf("package schema names %s, which the template does not map", f)
-		}
-	}
+	notIn(t, tpl, want, "template maps %s, which package schema does not name")
+	notIn(t, want, tpl, "package schema names %s, which the template does not map")
 
 	e := newTestEnricher(t)
 	e.SetTables(e.cfg.Dict, &Directory{UserPools: map[string]string{"p3": "Pool 3"},
@@ -126,14 +118,16 @@ func TestTemplateMatchesEncoder(t *testing.T) {
 		}
 		documentFields(t, e.AppendDocument(nil, &ev, "/var/log/authing-server/audit.log"), written)
 	}
-	for f := range written {
-		if !tpl[f] {
-			t.Errorf("the encoder writes %s, which the template does not map", f)
-		}
-	}
-	for f := range tpl {
-		if !written[f] {
-			t.Errorf("the template maps %s, which the encoder never wrote", f)
+	notIn(t, written, tpl, "the encoder writes %s, which the template does not map")
+	notIn(t, tpl, written, "the template maps %s, which the encoder never wrote")
+}
+
+// notIn reports, with format, each field of a that b lacks.
+func notIn(t *testing.T, a, b map[schema.Field]bool, format string) {
+	t.Helper()
+	for f := range a {
+		if !b[f] {
+			t.Errorf(format, f)
 		}
 	}
 }
