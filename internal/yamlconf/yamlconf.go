@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"regexp"
 	"sort"
@@ -100,7 +101,11 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 	}
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if opts == "inline" {
+			maps.Copy(out, yamlFields(sf.Type))
+			continue
+		}
 		if name == "-" || !sf.IsExported() {
 			continue
 		}

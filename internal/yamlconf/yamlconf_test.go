@@ -15,13 +15,20 @@ type testOutput struct {
 	Hidden    string        `yaml:"-"`
 }
 
+type testConn struct {
+	User string `yaml:"user"`
+}
+
 type testConfig struct {
 	Input struct {
 		Dir     string `yaml:"dir"`
 		Pattern string `yaml:"pattern"`
 	} `yaml:"input"`
-	Output  testOutput `yaml:"output"`
-	Workers int        `yaml:"workers"`
+	Output struct {
+		testConn   `yaml:",inline"`
+		testOutput `yaml:",inline"`
+	} `yaml:"output"`
+	Workers int `yaml:"workers"`
 }
 
 func TestDecodeProblems(t *testing.T) {
@@ -39,7 +46,9 @@ func TestDecodeProblems(t *testing.T) {
 		{"nothing alike", "input:\n  zzzzzzzz: 1\n",
 			[]string{`input.zzzzzzzz (line 2): unknown key; known keys here: dir, pattern`}},
 		{"key hidden from yaml", "output:\n  hidden: x\n",
-			[]string{`output.hidden (line 2): unknown key; known keys here: flush_docs, flush_interval, tls_skip_verify, urls`}},
+			[]string{`output.hidden (line 2): unknown key; known keys here: flush_docs, flush_interval, tls_skip_verify, urls, user`}},
+		{"inline sections", "output:\n  user: u\n  urls: [a]\n  usr: v\n",
+			[]string{`output.usr (line 4): unknown key; did you mean "user"?`}},
 		{"every problem at once", "input:\n  pattrn: x\noutput:\n  flush_docs: many\n  flush_interval: 5 sec\n  tls_skip_verify: maybe\nworkers: [1]\nextra: 1\n",
 			[]string{
 				`input.pattrn (line 2): unknown key; did you mean "pattern"?`,
