@@ -42,6 +42,8 @@ echo "== image"
 scripts/test-image.sh
 echo "== deployment files"
 scripts/test-deploy.sh
+echo "== release"
+scripts/test-release.sh
 
 trap 'scripts/engine.sh stop >/dev/null 2>&1 || true' EXIT
 
