@@ -3,9 +3,15 @@ package sink
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,5 +58,39 @@ func TestConnectRedactsURLCredentials(t *testing.T) {
 	}
 	if len(auth) != 0 {
 		t.Errorf("a request reached the engine: %q", auth)
+	}
+}
+
+// TestHTTPTransportSettings: a CA file adds to the system's roots, never
+// replaces them; handshakes and idle connections are bounded.
+func TestHTTPTransportSettings(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600)
+	tr, err := httpTransport(EngineConfig{CAFile: caFile, Logger: slog.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := x509.SystemCertPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	//lint:ignore SA1019 the pools compared here are file-based (Linux), Subjects lists them
+	if got, want := len(tr.TLSClientConfig.RootCAs.Subjects()), len(sys.Subjects())+1; got != want {
+		t.Errorf("%d trusted roots, want the system's and the CA file's: %d", got, want)
+	}
+	if tr.TLSHandshakeTimeout != 10*time.Second || tr.IdleConnTimeout != 90*time.Second || tr.MaxIdleConnsPerHost != 16 ||
+		tr.TLSClientConfig.MinVersion != tls.VersionTLS12 || tr.TLSClientConfig.InsecureSkipVerify {
+		t.Errorf("transport settings: handshake %v idle %v per host %d TLS min %x skip %v", tr.TLSHandshakeTimeout,
+			tr.IdleConnTimeout, tr.MaxIdleConnsPerHost, tr.TLSClientConfig.MinVersion, tr.TLSClientConfig.InsecureSkipVerify)
+	}
+	if _, err := httpTransport(EngineConfig{CAFile: filepath.Join(t.TempDir(), "none.pem")}); err == nil || !strings.Contains(err.Error(), "engine CA file") {
+		t.Errorf("missing CA file: %v", err)
+	}
+	empty := filepath.Join(t.TempDir(), "empty.pem")
+	os.WriteFile(empty, []byte("not a certificate"), 0o600)
+	if _, err := httpTransport(EngineConfig{CAFile: empty}); err == nil || !strings.Contains(err.Error(), "no PEM certificates") {
+		t.Errorf("CA file without certificates: %v", err)
 	}
 }
