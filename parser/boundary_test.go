@@ -449,6 +449,8 @@ func TestSkippedValueKeys(t *testing.T) {
 		{`logId={"a":"x fooBar=1 zzz=2"} userId=2 eventType=e`, 0},
 		{`logId={"a":"x =1"} userId=2`, 0},
 		{`logId="x userName=9" userId=2`, 0}, // userName is not a key of the line
+		{`logId="x userId=" userId=2`, 1 << UserID},
+		{`logId={"a":"x userId="} userId=2`, 1 << UserID},
 	} {
 		var ev Event
 		if err := Parse([]byte(ts+" "+tt.rest), &ev); err != nil {
