@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -92,5 +93,30 @@ func TestHTTPTransportSettings(t *testing.T) {
 	os.WriteFile(empty, []byte("not a certificate"), 0o600)
 	if _, err := httpTransport(EngineConfig{CAFile: empty}); err == nil || !strings.Contains(err.Error(), "no PEM certificates") {
 		t.Errorf("CA file without certificates: %v", err)
+	}
+}
+
+// TestDetectRetries: while the engine does not answer, detection retries
+// with a growing wait (not in a busy loop) and warns once per 30 s, then
+// gives up with the last error when ctx ends.
+func TestDetectRetries(t *testing.T) {
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	var logs bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+	defer cancel()
+	_, _, err := Connect(ctx, EngineConfig{URLs: []string{srv.URL}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err == nil || !strings.Contains(err.Error(), "could not detect its flavor") || !strings.Contains(err.Error(), "status 503") {
+		t.Errorf("Connect = %v", err)
+	}
+	if n := requests.Load(); n < 1 || n > 3 {
+		t.Errorf("%d requests in 600 ms, want 2 (at 0 and 250 ms)", n)
+	}
+	if n := strings.Count(logs.String(), "engine not reachable yet"); n != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", n, logs.String())
 	}
 }
