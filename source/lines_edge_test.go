@@ -132,3 +132,12 @@ func TestLineReaderHoldAtMax(t *testing.T) {
 		t.Fatalf("last line without hold: %q %v", l.Bytes, err)
 	}
 }
+
+// TestLineTooLongErrorText: the size in the message is the line's own,
+// wherever it starts.
+func TestLineTooLongErrorText(t *testing.T) {
+	e := &LineTooLongError{Number: 7, Offset: 1000, End: 1300}
+	if got := e.Error(); got != "line 7 is 300 bytes, over the limit" {
+		t.Errorf("Error() = %q", got)
+	}
+}
