@@ -32,7 +32,9 @@ fi
 # PKG/testdata/fuzz also run as plain tests in every go test). A failing
 # input is written to PKG/testdata/fuzz/TARGET: commit it with the fix.
 echo "== fuzz: ${INGESTD_FUZZTIME:=10s} per target"
-for target in parser:FuzzParse parser:FuzzRoundTrip enrich:FuzzAppendString source:FuzzLineReader internal/jsonscan:FuzzMembers; do
+for target in parser:FuzzParse parser:FuzzRoundTrip parser:FuzzAnyoneText parser:FuzzPoolStretch \
+  enrich:FuzzAppendString enrich/uamatch:FuzzRequiredLiterals source:FuzzLineReader \
+  query:FuzzExchange query:FuzzListParams internal/jsonscan:FuzzMembers verify:FuzzParseSearch; do
   go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$INGESTD_FUZZTIME" -parallel 2 "./${target%%:*}"
 done
 
