@@ -26,6 +26,8 @@ func TestRedactURL(t *testing.T) {
 		{"http://127.0.0.1:9200/a@b", "http://***@b"},                 // over-redacts an @ in a path: harmless
 		{"user:pw@127.0.0.1:9200", "***@127.0.0.1:9200"},              // no scheme: still masked
 		{"http://u:p@ss@127.0.0.1:9200", "http://***@127.0.0.1:9200"}, // '@' in the password
+		{"@127.0.0.1:9200", "***@127.0.0.1:9200"},                     // empty user-info
+		{"://u@h", "://***@h"},
 		{"", ""},
 	} {
 		if got := redactURL(tt.in); got != tt.want {
