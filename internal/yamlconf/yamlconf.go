@@ -201,8 +201,8 @@ func kindName(goType string) string {
 	case "[]string":
 		return "a list such as [a, b]"
 	}
-	if strings.HasPrefix(goType, "main.") || strings.Contains(goType, "struct") {
-		return "a section of keys"
+	if strings.Contains(goType, ".") || strings.HasPrefix(goType, "struct") {
+		return "a section of keys" // a named or anonymous struct
 	}
 	return "a " + goType
 }
