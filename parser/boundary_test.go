@@ -451,6 +451,8 @@ func TestSkippedValueKeys(t *testing.T) {
 		{`logId="x userName=9" userId=2`, 0}, // userName is not a key of the line
 		{`logId="x userId=" userId=2`, 1 << UserID},
 		{`logId={"a":"x userId="} userId=2`, 1 << UserID},
+		{`logId={x userId=} userId=2`, 1 << UserID},
+		{`logId=" userId=9" userId=2`, 1 << UserID},
 	} {
 		var ev Event
 		if err := Parse([]byte(ts+" "+tt.rest), &ev); err != nil {
