@@ -22,6 +22,7 @@ fi
 timeout_per_pkg="${MUTATION_TIMEOUT:-60m}"
 workers="${MUTATION_WORKERS:-1}"
 out="${MUTATION_OUT:-$(mktemp -d)}"
+mkdir -p "$out"
 [ $# -gt 0 ] || set -- parser sink source enrich pipeline
 
 summary=()
@@ -32,8 +33,12 @@ for pkg in "$@"; do
   log="$out/$pkg.txt"
   echo "== gremlins unleash --workers $workers --timeout-coefficient 3 ${exclude[*]} ./$pkg (bound $timeout_per_pkg)"
   status=complete
-  timeout "$timeout_per_pkg" "$bin" unleash --workers "$workers" --timeout-coefficient 3 "${exclude[@]}" "./$pkg" >"$log" 2>&1 ||
-    { rc=$?; [ $rc -eq 124 ] && status="cut off after $timeout_per_pkg" || status="gremlins exit $rc"; }
+  # In a session of its own: a mutant that hangs leaves its test binary
+  # running after gremlins gives up on it; the whole group is ended below.
+  setsid timeout "$timeout_per_pkg" "$bin" unleash --workers "$workers" --timeout-coefficient 3 "${exclude[@]}" "./$pkg" >"$log" 2>&1 &
+  group=$!
+  wait "$group" || { rc=$?; [ $rc -eq 124 ] && status="cut off after $timeout_per_pkg" || status="gremlins exit $rc"; }
+  kill -- "-$group" 2>/dev/null || true
   killed=$(grep -c '^ *KILLED' "$log" || true)
   lived=$(grep -c '^ *LIVED' "$log" || true)
   uncovered=$(grep -c '^ *NOT COVERED' "$log" || true)

@@ -39,11 +39,11 @@ type BulkConfig struct {
 	// duplicate and acknowledged).
 	OpType string
 
-	FlushBytes    int           // flush a request at this body size; default 5 MiB
-	FlushDocs     int           // or at this many documents; default 5000
-	FlushInterval time.Duration // or when its first document is this old; default 1s
-	MaxInFlight   int           // concurrent bulk requests; default 2
-	Timeout       time.Duration // per request; default 60s
+	FlushBytes    int           // flush a request at this body size; default DefaultFlushBytes
+	FlushDocs     int           // or at this many documents; default DefaultFlushDocs
+	FlushInterval time.Duration // or when its first document is this old; default DefaultFlushInterval
+	MaxInFlight   int           // concurrent bulk requests; default DefaultMaxInFlight
+	Timeout       time.Duration // per request; default DefaultRequestTimeout
 	BackoffInit   time.Duration // first retry delay; default 100ms
 	BackoffMax    time.Duration // longest retry delay; default 30s
 	// MaxRetries is how often a document is retried before it is
@@ -131,21 +131,20 @@ func NewBulk(ctx context.Context, cfg BulkConfig) (*Bulk, error) {
 	if cfg.Index == "" {
 		cfg.Index = DefaultIndex
 	}
-	switch cfg.OpType {
-	case "":
-		cfg.OpType = "index"
-	case "index", "create":
-	default:
-		return nil, fmt.Errorf("bulk sink: op type %q: want index or create", cfg.OpType)
+	if err := checkOpType(cfg.OpType); err != nil {
+		return nil, fmt.Errorf("bulk sink: op type %w", err)
+	}
+	if cfg.OpType == "" {
+		cfg.OpType = DefaultOpType
 	}
 	if cfg.DataStream != "" {
 		cfg.OpType = "create" // the only op type data streams accept
 	}
-	setDefault(&cfg.FlushBytes, 5<<20)
-	setDefault(&cfg.FlushDocs, 5000)
-	setDefault(&cfg.MaxInFlight, 2)
-	setDefault(&cfg.FlushInterval, time.Second)
-	setDefault(&cfg.Timeout, time.Minute)
+	setDefault(&cfg.FlushBytes, DefaultFlushBytes)
+	setDefault(&cfg.FlushDocs, DefaultFlushDocs)
+	setDefault(&cfg.MaxInFlight, DefaultMaxInFlight)
+	setDefault(&cfg.FlushInterval, DefaultFlushInterval)
+	setDefault(&cfg.Timeout, DefaultRequestTimeout)
 	setDefault(&cfg.BackoffInit, 100*time.Millisecond)
 	setDefault(&cfg.BackoffMax, 30*time.Second)
 	if cfg.Logger == nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -96,16 +95,16 @@ func NewTailer(cfg TailConfig) (*Tailer, error) {
 		return nil, errors.New("tailer: no registry")
 	}
 	if cfg.Pattern == "" {
-		cfg.Pattern = "audit.*.log"
+		cfg.Pattern = DefaultPattern
 	}
-	if _, err := filepath.Match(cfg.Pattern, ""); err != nil {
+	if err := checkPattern(cfg.Pattern); err != nil {
 		return nil, fmt.Errorf("tailer: pattern %q: %w", cfg.Pattern, err)
 	}
 	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = time.Second
+		cfg.PollInterval = DefaultPollInterval
 	}
 	if cfg.IgnoreOlder < 0 {
-		return nil, fmt.Errorf("tailer: ignore_older %v: must not be negative", cfg.IgnoreOlder)
+		return nil, fmt.Errorf("tailer: ignore_older %w", checkIgnoreOlder(cfg.IgnoreOlder, 0))
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -123,7 +122,7 @@ func NewTailer(cfg TailConfig) (*Tailer, error) {
 		}
 	}
 	if cfg.RotateGrace <= 0 {
-		cfg.RotateGrace = 5 * time.Second
+		cfg.RotateGrace = DefaultRotateGrace
 	}
 	first := cfg.StartAtEnd && cfg.Registry.FirstStart()
 	return &Tailer{cfg: cfg, cat: newCatalog(cfg.Dir, cfg.Pattern, cfg.PollInterval),

@@ -69,3 +69,17 @@ func TestConfigProblemsInUsersWords(t *testing.T) {
 		})
 	}
 }
+
+// TestRunReportsEnrichFilesWithLines: a setting whose file or value only
+// fails when the daemon opens it is reported like the others, with its line.
+func TestRunReportsEnrichFilesWithLines(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	os.WriteFile(path, []byte("input:\n  dir: "+dir+"\nregistry:\n  path: "+dir+"/reg.json\noutput:\n  urls: [http://127.0.0.1:9]\n"+
+		"enrich:\n  no_geoip: true\n  directory: "+dir+"/missing.yaml\n"), 0o600)
+	_, _, err := runCmd(t, "run", "--config", path)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "enrich.directory (line 9): ") {
+		t.Errorf("err = %v, want exit 2 naming enrich.directory (line 9)", err)
+	}
+}

@@ -15,17 +15,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ingestd/ingestd/daemon"
 	"github.com/ingestd/ingestd/internal/fakees"
 	"github.com/ingestd/ingestd/sink"
 	"github.com/ingestd/ingestd/source"
 )
 
 func TestExampleConfigIsValid(t *testing.T) {
-	c, file, err := loadConfig("../../deploy/ingestd.example.yaml")
-	if err != nil || len(file.problems) > 0 {
-		t.Fatal(err, file.problems)
+	file, err := daemon.Load("../../deploy/ingestd.example.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	def := defaultDaemonConfig()
+	if p := file.Report(nil); len(p) > 0 {
+		t.Fatal(p)
+	}
+	c := file.Config
+	def := daemon.Defaults()
 	if c.Input.Pattern != def.Input.Pattern || c.Output.Index != def.Output.Index || c.ShutdownTimeout != def.ShutdownTimeout {
 		t.Errorf("example differs from the defaults it documents: %+v", c)
 	}
@@ -104,21 +109,21 @@ func fakeES(t *testing.T, status int) *httptest.Server {
 	return srv
 }
 
-// daemon is a log directory holding one dated file and a configuration
+// logDir is a log directory holding one dated file and a configuration
 // for `ingestd run` around it.
-type daemon struct {
+type logDir struct {
 	dir, file, cfg, registry string
 }
 
 // newDaemon copies src into a fresh log directory as today's file and
 // writes a configuration: engine url, dead-letter path dlq ("" for one in
 // the directory), no GeoIP, plus extra YAML.
-func newDaemon(t *testing.T, src, url, dlq, extra string) daemon {
+func newDaemon(t *testing.T, src, url, dlq, extra string) logDir {
 	t.Helper()
 	dir := t.TempDir()
 	logs := filepath.Join(dir, "logs")
 	os.Mkdir(logs, 0o700)
-	d := daemon{dir: dir, file: filepath.Join(logs, "audit.2021-09-22.log"), cfg: filepath.Join(dir, "c.yaml"),
+	d := logDir{dir: dir, file: filepath.Join(logs, "audit.2021-09-22.log"), cfg: filepath.Join(dir, "c.yaml"),
 		registry: filepath.Join(dir, "reg.json")}
 	if src != "" {
 		b, err := os.ReadFile(src)
@@ -136,13 +141,13 @@ func newDaemon(t *testing.T, src, url, dlq, extra string) daemon {
 }
 
 // start runs `ingestd run` in the background; the channel yields its error.
-func (d daemon) start(ctx context.Context) <-chan error {
+func (d logDir) start(ctx context.Context) <-chan error {
 	done := make(chan error, 1)
 	go func() { done <- d.run(ctx) }()
 	return done
 }
 
-func (d daemon) run(ctx context.Context) error {
+func (d logDir) run(ctx context.Context) error {
 	cmd := newRootCmd(context.Background())
 	cmd.SetArgs([]string{"run", "--config", d.cfg})
 	cmd.SetErr(io.Discard)

@@ -27,109 +27,82 @@ func loadSigner(file string) (*query.Signer, error) {
 	return nil, errors.New("no signing key: set INGESTD_SIGNING_KEY or --signing-key-file")
 }
 
+// serveFlags are serve's settings.
+type serveFlags struct {
+	conn                   sink.Conn
+	query                  query.Config
+	listen, keyFile, pools string
+}
+
 func newServeCmd() *cobra.Command {
-	var (
-		engine   engineFlags
-		listen   string
-		index    string
-		keyFile  string
-		pools    string
-		tokenTTL time.Duration
-		maxLimit int
-		exchange query.ExchangeLimits
-	)
+	f := serveFlags{conn: defaultConn()}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Answer GET /api/v2/analysis/audit (Authing's list_audit_logs) over the indexed documents",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			log := slog.Default()
-			signer, err := loadSigner(keyFile)
-			if err != nil {
-				return &exitError{2, err}
-			}
-			var p *query.Pools
-			if pools != "" {
-				if p, err = query.LoadPools(pools); err != nil {
-					return &exitError{2, err}
-				}
-			}
-			if len(engine.URLs) == 0 {
-				return &exitError{2, errors.New("--es is required")}
-			}
-			password, err := secret("INGESTD_ES_PASSWORD", engine.PasswordFile)
-			if err != nil {
-				return &exitError{2, err}
-			}
-			apiKey, err := secret("INGESTD_ES_API_KEY", engine.APIKeyFile)
-			if err != nil {
-				return &exitError{2, err}
-			}
-			tr, _, err := sink.Connect(cmd.Context(), sink.EngineConfig{URLs: engine.URLs, Flavor: engine.Flavor,
-				Username: engine.User, Password: password, APIKey: apiKey, CAFile: engine.CAFile,
-				CAFingerprint: engine.CAFingerprint, SkipVerify: engine.SkipVerify, Logger: log})
-			if err != nil {
-				return &exitError{1, err}
-			}
-			qcfg := query.Config{Transport: tr, Index: index, Signer: signer, Pools: p,
-				TokenTTL: tokenTTL, MaxLimit: maxLimit, Exchange: exchange, Logger: log}
-			srv, err := query.New(qcfg)
-			if err != nil {
-				return &exitError{2, err}
-			}
-			ln, err := net.Listen("tcp", listen)
-			if err != nil {
-				return &exitError{1, err}
-			}
-			handler := newSwapHandler(srv)
-			hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-				WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: query.MaxHeaderBytes}
-			log.Info("serving the audit API", "addr", ln.Addr().String(), "index", index, "token_exchange", p != nil)
-			// Ready: the engine has answered, the port is bound. SIGHUP
-			// reads the pools file again.
-			serveLifecycle(cmd.Context(), log, handler, func() (http.Handler, error) {
-				if pools == "" {
-					return nil, errors.New("no --pools file to reload")
-				}
-				np, err := query.LoadPools(pools)
-				if err != nil {
-					return nil, err
-				}
-				c := qcfg
-				c.Pools = np
-				return query.New(c)
-			})
-			go func() {
-				<-cmd.Context().Done()
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				hs.Shutdown(ctx)
-			}()
-			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return &exitError{1, err}
-			}
-			return nil
-		},
+		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd.Context()) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
-	fl.StringSliceVar(&engine.URLs, "es", nil, "engine URL(s)")
-	fl.StringVar(&engine.Flavor, "engine", sink.FlavorAuto, "auto, elasticsearch or opensearch")
-	fl.StringVar(&engine.User, "es-user", os.Getenv("INGESTD_ES_USER"), "basic-auth user")
-	fl.StringVar(&engine.PasswordFile, "es-password-file", "", "file holding the password (or env INGESTD_ES_PASSWORD)")
-	fl.StringVar(&engine.APIKeyFile, "es-api-key-file", "", "file holding an API key (or env INGESTD_ES_API_KEY)")
-	fl.StringVar(&engine.CAFile, "es-ca-file", "", "PEM CAs for the engine")
-	fl.StringVar(&engine.CAFingerprint, "es-ca-fingerprint", "", "pin the engine's certificate")
-	fl.BoolVar(&engine.SkipVerify, "es-tls-skip-verify", false, "do not verify the engine's certificate (unsafe)")
-	fl.StringVar(&index, "index", "authing-audit-*", "indices to search")
-	fl.StringVar(&keyFile, "signing-key-file", "", "token key: a PEM Ed25519 (EdDSA) or RSA (RS256) private key, or an HS256 secret of at least 32 bytes (or env INGESTD_SIGNING_KEY, HS256)")
-	fl.StringVar(&pools, "pools", "", "pools file (userPoolId: bcrypt of its secret) enabling POST /graphql/v2 accessToken")
-	fl.DurationVar(&tokenTTL, "token-ttl", 24*time.Hour, "lifetime of exchanged tokens")
-	fl.IntVar(&maxLimit, "max-limit", 100, "largest page size")
-	fl.IntVar(&exchange.Concurrency, "exchange-concurrency", 0, "token exchanges (POST /graphql/v2) run at once, more get 503 (default: half the CPUs, at least 1)")
-	fl.Float64Var(&exchange.Rate, "exchange-rate", query.DefaultExchangeRate, "token exchanges per second one client address may start, more get 429 with Retry-After (0: the default)")
-	fl.IntVar(&exchange.Burst, "exchange-burst", query.DefaultExchangeBurst, "token exchanges one client address may send at once after a quiet period (0: the default)")
+	fl.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	connFlags(fl, &f.conn)
+	fl.StringVar(&f.query.Index, "index", "authing-audit-*", "indices to search")
+	fl.StringVar(&f.keyFile, "signing-key-file", "", "token key: a PEM Ed25519 (EdDSA) or RSA (RS256) private key, or an HS256 secret of at least 32 bytes (or env INGESTD_SIGNING_KEY, HS256)")
+	fl.StringVar(&f.pools, "pools", "", "pools file (userPoolId: bcrypt of its secret) enabling POST /graphql/v2 accessToken")
+	fl.DurationVar(&f.query.TokenTTL, "token-ttl", 24*time.Hour, "lifetime of exchanged tokens")
+	fl.IntVar(&f.query.MaxLimit, "max-limit", 100, "largest page size")
+	fl.IntVar(&f.query.Exchange.Concurrency, "exchange-concurrency", 0, "token exchanges (POST /graphql/v2) run at once, more get 503 (default: half the CPUs, at least 1)")
+	fl.Float64Var(&f.query.Exchange.Rate, "exchange-rate", query.DefaultExchangeRate, "token exchanges per second one client address may start, more get 429 with Retry-After (0: the default)")
+	fl.IntVar(&f.query.Exchange.Burst, "exchange-burst", query.DefaultExchangeBurst, "token exchanges one client address may send at once after a quiet period (0: the default)")
 	return cmd
+}
+
+func (f *serveFlags) run(ctx context.Context) error {
+	log := slog.Default()
+	cfg := f.query
+	cfg.Logger = log
+	var err error
+	if cfg.Signer, err = loadSigner(f.keyFile); err != nil {
+		return &exitError{2, err}
+	}
+	if f.pools != "" {
+		if cfg.Pools, err = query.LoadPools(f.pools); err != nil {
+			return &exitError{2, err}
+		}
+	}
+	if len(f.conn.URLs) == 0 {
+		return &exitError{2, errors.New("--es is required")}
+	}
+	if cfg.Transport, _, err = f.conn.Connect(ctx, log); err != nil {
+		return &exitError{1, err}
+	}
+	srv, err := query.New(cfg)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return &exitError{1, err}
+	}
+	handler := newSwapHandler(srv)
+	log.Info("serving the audit API", "addr", ln.Addr().String(), "index", cfg.Index, "token_exchange", cfg.Pools != nil)
+	// Ready: the engine has answered, the port is bound. SIGHUP reads the
+	// pools file again.
+	serveLifecycle(ctx, log, handler, func() (http.Handler, error) {
+		if f.pools == "" {
+			return nil, errors.New("no --pools file to reload")
+		}
+		np, err := query.LoadPools(f.pools)
+		if err != nil {
+			return nil, err
+		}
+		c := cfg
+		c.Pools = np
+		return query.New(c)
+	})
+	if err := query.Serve(ctx, ln, handler); err != nil {
+		return &exitError{1, err}
+	}
+	return nil
 }
 
 func newTokenCmd() *cobra.Command {

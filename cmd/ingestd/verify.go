@@ -2,35 +2,34 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"time"
 
+	"github.com/ingestd/ingestd/enrich"
+	"github.com/ingestd/ingestd/internal/shutdown"
 	"github.com/ingestd/ingestd/pipeline"
 	"github.com/ingestd/ingestd/sink"
+	"github.com/ingestd/ingestd/source"
 	"github.com/ingestd/ingestd/verify"
 	"github.com/spf13/cobra"
 )
 
-// verifyFlags are verify's own flags; the input, enrichment and engine
+// verifyFlags are verify's settings; the archive, enrichment and engine
 // flags are replay's.
 type verifyFlags struct {
-	pathDir, dlq, from, to, pattern, report string
-	workers, maxLine, jobs                  int
-	json, extra, repair                     bool
-	check                                   verify.Config
+	archive
+	conn                sink.Conn
+	output              sink.Output
+	dlq, report         string
+	json, extra, repair bool
+	check               verify.Config
 }
 
 func newVerifyCmd(hard context.Context) *cobra.Command {
-	var (
-		ef     enrichFlags
-		engine engineFlags
-		vf     verifyFlags
-	)
+	vf := verifyFlags{archive: archive{enrich: enrich.DefaultSettings()}, conn: defaultConn(), output: sink.DefaultOutput()}
 	cmd := &cobra.Command{
 		Use:   "verify --es URL [flags] FILE|DIR|GLOB...",
 		Short: "Prove that the engine holds the document of every audit line, unchanged; --repair re-indexes what is not",
@@ -50,21 +49,13 @@ Exit status: 0 when every expected document is present and unchanged
 (after --repair: when every repair was verified); 1 when something is
 missing or altered, or the check could not be completed; 2 on bad usage.`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runVerify(cmd, hard, args, &ef, &engine, &vf)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return vf.run(cmd, hard, args) },
 	}
-	ef.register(cmd)
-	engine.register(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&vf.pathDir, "path-dir", "", "the documents' path is DIR/NAME (NAME without .gz), as replay was told")
+	connFlags(fl, &vf.conn)
+	outputFlags(fl, &vf.output)
+	vf.archive.register(fl)
 	fl.StringVar(&vf.dlq, "dlq", "", "write the lines replay would dead-letter here (default: count them only)")
-	fl.IntVarP(&vf.workers, "workers", "w", 0, "parse and enrich goroutines (default: number of CPUs)")
-	fl.IntVar(&vf.maxLine, "max-line", 8<<20, "longest line in bytes; longer lines are dead-lettered")
-	fl.IntVarP(&vf.jobs, "jobs", "j", 1, "files read in parallel")
-	fl.StringVar(&vf.from, "from", "", "only files whose name's date is on or after YYYY-MM-DD")
-	fl.StringVar(&vf.to, "to", "", "only files whose name's date is on or before YYYY-MM-DD")
-	fl.StringVar(&vf.pattern, "pattern", "audit.*", "names of the files taken from a directory argument")
 	fl.BoolVar(&vf.json, "json", false, "print the result as one JSON object on stdout")
 	fl.StringVar(&vf.report, "report", "", "write one NDJSON record per missing, altered, extra or repaired document to this file")
 	fl.BoolVar(&vf.extra, "extra", false, "also find documents naming these files (path, host) that no line produces")
@@ -75,87 +66,31 @@ missing or altered, or the check could not be completed; 2 on bad usage.`,
 	return cmd
 }
 
-func runVerify(cmd *cobra.Command, hard context.Context, args []string, ef *enrichFlags, engine *engineFlags, vf *verifyFlags) error {
+func (vf *verifyFlags) run(cmd *cobra.Command, hard context.Context, args []string) error {
 	log := slog.Default()
-	if err := errors.Join(checkDate("from", vf.from), checkDate("to", vf.to)); err != nil {
-		return &exitError{2, err}
+	if err := vf.usage(); err != nil {
+		return err
 	}
-	if !engine.enabled() {
-		return &exitError{2, errors.New("verify needs the engine: --es URL")}
-	}
-	if engine.DataStream != "" {
-		return &exitError{2, errors.New("verify: --data-stream is not supported: documents in a data stream cannot be fetched by _id")}
-	}
-	files, skipped, err := expandInputs(args, vf.pattern, vf.from, vf.to)
+	inputs, total, enr, closeEnr, err := vf.open(args, log)
 	if err != nil {
-		return &exitError{2, err}
-	}
-	if skipped > 0 {
-		log.Info("files outside --from/--to (or without a date in their name) skipped", "count", skipped)
-	}
-	if len(files) == 0 {
-		return &exitError{2, errors.New("no input files")}
-	}
-	enr, closeEnr, err := ef.build(log)
-	if err != nil {
-		return &exitError{2, err}
+		return err
 	}
 	defer closeEnr()
-	// Unlike replay, which waits for the engine, verify gives up after
-	// --request-timeout: an auditor wants an answer.
-	connectCtx, cancelConnect := context.WithTimeout(cmd.Context(), engine.RequestTimeout)
-	tr, _, err := engine.connect(connectCtx, log)
-	cancelConnect()
-	if err != nil {
-		return &exitError{1, err}
-	}
 	dlq := vf.dlq
 	if dlq == "" {
 		dlq = os.DevNull
 	}
 	letters := sink.NewDeadLetters(dlq)
 	defer letters.Close()
-	work, cancelWork := graceAfter(cmd.Context(), hard, replayGrace)
+	work, cancelWork := shutdown.GraceAfter(cmd.Context(), hard, replayGrace)
 	defer cancelWork()
-
-	cfg := vf.check
-	cfg.Transport, cfg.Index, cfg.Files, cfg.Extra, cfg.Timeout, cfg.Logger = tr, engine.Index, files, vf.extra, engine.RequestTimeout, log
-	var bulk *sink.Bulk
-	if vf.repair {
-		engine.OpType = "index" // the stored document is replaced by the line's
-		if bulk, err = engine.open(cmd.Context(), work, letters, log); err != nil {
-			return &exitError{1, err}
-		}
-		cfg.Repair = bulk
-	}
-	if vf.report != "" {
-		f, err := os.Create(vf.report)
-		if err != nil {
-			return &exitError{1, err}
-		}
-		defer f.Close()
-		cfg.Report = verify.NewReport(f)
-	}
-	checker, err := verify.New(work, cfg)
+	checker, bulk, closeReport, err := vf.checker(cmd.Context(), work, inputs, letters, log)
 	if err != nil {
-		return &exitError{2, err}
+		return err
 	}
-
-	inputs := make([]pipeline.Input, len(files))
-	var total int64
-	for i, a := range files {
-		inputs[i] = pipeline.Input{Path: a, DocPath: docPath(a, vf.pathDir)}
-		if st, err := os.Stat(a); err == nil {
-			total += st.Size()
-		}
-	}
-	var st pipeline.Stats
-	start := time.Now()
-	stopProgress := progressNamed(cmd.Context(), cmd.ErrOrStderr(), "verify", total, &st, log)
-	runErr := replayParallel(cmd.Context(), pipeline.Options{
-		Enricher: enr, Sink: checker, DeadLetters: letters, Workers: vf.workers, MaxLine: vf.maxLine, Logger: log,
-	}, inputs, vf.jobs, &st)
-	stopProgress()
+	defer closeReport()
+	_, start, runErr := vf.read(cmd.Context(), "verify", cmd.ErrOrStderr(),
+		pipeline.Options{Enricher: enr, Sink: checker, DeadLetters: letters, Logger: log}, inputs, total)
 	_ = checker.Close() // its error is part of the result
 	if cmd.Context().Err() != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("interrupted: %w", context.Cause(cmd.Context())))
@@ -167,44 +102,79 @@ func runVerify(cmd *cobra.Command, hard context.Context, args []string, ef *enri
 	return verifyOutcome(cmd, vf, res, bulk, time.Since(start))
 }
 
+// usage refuses what verify cannot do.
+func (vf *verifyFlags) usage() error {
+	if len(vf.conn.URLs) == 0 {
+		return &exitError{2, errors.New("verify needs the engine: --es URL")}
+	}
+	if vf.output.DataStream != "" {
+		return &exitError{2, errors.New("verify: --data-stream is not supported: documents in a data stream cannot be fetched by _id")}
+	}
+	if _, err := source.ParseDateRange(vf.from, vf.to); err != nil {
+		return &exitError{2, err}
+	}
+	return nil
+}
+
+// checker connects to the engine and builds the checker, with the repair
+// sink (--repair) and the report file (--report).
+func (vf *verifyFlags) checker(ctx, work context.Context, inputs []pipeline.Input, letters *sink.DeadLetters, log *slog.Logger) (*verify.Checker, *sink.Bulk, func(), error) {
+	// Unlike replay, which waits for the engine, verify gives up after
+	// --request-timeout: an auditor wants an answer.
+	connectCtx, cancelConnect := context.WithTimeout(ctx, vf.output.RequestTimeout)
+	tr, _, err := vf.conn.Connect(connectCtx, log)
+	cancelConnect()
+	if err != nil {
+		return nil, nil, nil, &exitError{1, err}
+	}
+	cfg := vf.check
+	cfg.Transport, cfg.Index, cfg.Extra, cfg.Timeout, cfg.Logger = tr, vf.output.Index, vf.extra, vf.output.RequestTimeout, log
+	for _, in := range inputs {
+		cfg.Files = append(cfg.Files, in.Path)
+	}
+	var bulk *sink.Bulk
+	if vf.repair {
+		vf.output.OpType = "index" // the stored document is replaced by the line's
+		if bulk, err = openBulk(ctx, work, &vf.conn, &vf.output, letters, log); err != nil {
+			return nil, nil, nil, &exitError{1, err}
+		}
+		cfg.Repair = bulk
+	}
+	closeReport := func() {}
+	if vf.report != "" {
+		f, err := os.Create(vf.report)
+		if err != nil {
+			return nil, nil, nil, &exitError{1, err}
+		}
+		closeReport = func() { f.Close() }
+		cfg.Report = verify.NewReport(f)
+	}
+	checker, err := verify.New(work, cfg)
+	if err != nil {
+		closeReport()
+		return nil, nil, nil, &exitError{2, err}
+	}
+	return checker, bulk, closeReport, nil
+}
+
 // verifyOutcome prints the result and turns it into the exit status.
 func verifyOutcome(cmd *cobra.Command, vf *verifyFlags, res *verify.Result, bulk *sink.Bulk, d time.Duration) error {
 	stderr := cmd.ErrOrStderr()
 	res.WriteSummary(stderr)
 	fmt.Fprintf(stderr, "verify: %.0f lines/s in %s\n", float64(res.Lines)/d.Seconds(), d.Round(time.Millisecond))
 	if bulk != nil {
-		printBulkSummary(stderr, &bulk.Stats, "verify --repair")
+		bulk.Stats.WriteSummary(stderr, "verify --repair")
 	}
 	if vf.json {
-		if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
+		if err := res.WriteJSON(cmd.OutOrStdout()); err != nil {
 			return &exitError{1, err}
 		}
 	}
-	switch {
-	case cmd.Context().Err() != nil:
+	if cmd.Context().Err() != nil {
 		return &exitError{130, fmt.Errorf("interrupted: the verification is incomplete: %s", res.Error)}
-	case !res.Complete:
-		return &exitError{1, fmt.Errorf("the verification is incomplete: %s", res.Error)}
-	case !res.OK() && res.Present == 0 && res.Altered == 0:
-		return &exitError{1, fmt.Errorf("none of the %d document(s) is in the engine: is --index the pattern replay was given? (%s)", res.Missing, res.Files[0].File)}
-	case !res.OK():
-		return &exitError{1, fmt.Errorf("%d document(s) missing and %d altered in the engine%s", res.Missing, res.Altered, reportHint(vf.report))}
+	}
+	if err := res.Problem(vf.report); err != nil {
+		return &exitError{1, err}
 	}
 	return nil
-}
-
-func reportHint(path string) string {
-	if path == "" {
-		return " (--report FILE lists them)"
-	}
-	return "; listed in " + path
-}
-
-func writeJSON(w io.Writer, res *verify.Result) error {
-	b, err := json.Marshal(res)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
 }

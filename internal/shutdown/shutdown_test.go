@@ -1,4 +1,4 @@
-package main
+package shutdown
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 // short.
 func TestGraceAfter(t *testing.T) {
 	soft, stopSoft := context.WithCancel(context.Background())
-	ctx, cancel := graceAfter(soft, context.Background(), 50*time.Millisecond)
+	ctx, cancel := GraceAfter(soft, context.Background(), 50*time.Millisecond)
 	defer cancel()
 	select {
 	case <-ctx.Done():
@@ -30,7 +30,7 @@ func TestGraceAfter(t *testing.T) {
 
 	soft2, stopSoft2 := context.WithCancel(context.Background())
 	hard, stopHard := context.WithCancel(context.Background())
-	ctx2, cancel2 := graceAfter(soft2, hard, time.Hour)
+	ctx2, cancel2 := GraceAfter(soft2, hard, time.Hour)
 	defer cancel2()
 	stopSoft2()
 	stopHard()

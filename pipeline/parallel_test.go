@@ -1,0 +1,78 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestReplayParallel: every file is replayed once whatever the number of
+// jobs, each file's documents stay in order, and a failed input is reported
+// while the others are still replayed.
+func TestReplayParallel(t *testing.T) {
+	dir := t.TempDir()
+	var inputs []Input
+	for f := range 5 {
+		var lines []string
+		for i := range 40 {
+			lines = append(lines, auditLine(fmt.Sprintf("f%d-%02d", f, i), i))
+		}
+		inputs = append(inputs, Input{Path: writeFile(t, dir, fmt.Sprintf("audit.%d.log", f), lines...)})
+	}
+	for _, jobs := range []int{0, 1, 2, 5, 8} {
+		t.Run(fmt.Sprint("jobs=", jobs), func(t *testing.T) {
+			s := &batchSink{}
+			o := opts(t, s, filepath.Join(t.TempDir(), "dlq"))
+			o.ChunkLines = 7
+			var st Stats
+			withMissing := append(slices.Clone(inputs), Input{Path: filepath.Join(dir, "missing.log")})
+			err := ReplayParallel(context.Background(), o, withMissing, jobs, &st)
+			if err == nil || !strings.Contains(err.Error(), "missing.log") {
+				t.Errorf("err = %v, want the missing input reported", err)
+			}
+			perFile := map[string][]string{}
+			for _, b := range s.batches {
+				perFile[b.source] = append(perFile[b.source], b.docs...)
+			}
+			if len(perFile) != 5 || st.Documents.Load() != 200 || st.FilesFailed.Load() != 1 {
+				t.Fatalf("files %d, documents %d, failed %d", len(perFile), st.Documents.Load(), st.FilesFailed.Load())
+			}
+			for src, docs := range perFile {
+				if !slices.IsSortedFunc(docs, func(a, b string) int { return strings.Compare(logID(a), logID(b)) }) || len(docs) != 40 {
+					t.Errorf("%s: %d documents, out of order", src, len(docs))
+				}
+			}
+		})
+	}
+}
+
+// TestReplayParallelCancelled: cancelling stops handing out files.
+func TestReplayParallelCancelled(t *testing.T) {
+	dir := t.TempDir()
+	var inputs []Input
+	for f := range 4 {
+		inputs = append(inputs, Input{Path: writeFile(t, dir, fmt.Sprintf("audit.%d.log", f), auditLine(fmt.Sprint(f), 1))})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s := &batchSink{}
+	var st Stats
+	err := ReplayParallel(ctx, opts(t, s, filepath.Join(t.TempDir(), "dlq")), inputs, 2, &st)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v", err)
+	}
+	if n := st.Documents.Load(); n == 4 {
+		t.Errorf("all %d documents replayed after cancellation", n)
+	}
+}
+
+// logID returns the logId of a document.
+func logID(doc string) string {
+	_, rest, _ := strings.Cut(doc, `"logId":"`)
+	id, _, _ := strings.Cut(rest, `"`)
+	return id
+}
