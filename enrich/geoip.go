@@ -67,9 +67,10 @@ type geoEntry struct {
 // The database in use is an immutable snapshot (reader, cache and build
 // metadata) behind an atomic pointer: Reload swaps in a new one while
 // lookups go on, and each lookup uses exactly one snapshot. Databases are
-// read into memory rather than mapped, so a file rewritten in place can
-// never fault a running lookup, and an old snapshot is freed by the garbage
-// collector once the last lookup that loaded it returns.
+// copied into memory outside the Go heap (dbMem) rather than mapped, so a
+// file rewritten in place can never fault a running lookup, and an old
+// snapshot's bytes are unmapped once the last lookup holding a reference to
+// it returns (geoDB.refs).
 type GeoIP struct {
 	path      string
 	cacheSize int
@@ -101,16 +102,29 @@ func containsCity(dbType string) bool {
 	return false
 }
 
-// Close releases the database.
-func (g *GeoIP) Close() error { return g.cur.Load().r.Close() }
+// Close releases the database once the lookups in flight return; later
+// lookups answer from the cache or find nothing. Safe to call more than
+// once and concurrently with lookups and Check.
+func (g *GeoIP) Close() error {
+	st := &g.reload
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.closed {
+		st.closed = true
+		g.cur.Load().unref()
+	}
+	return nil
+}
 
 // lookup returns the rendered geoip object for ip, or nil.
 func (g *GeoIP) lookup(ip []byte) []byte {
 	db := g.cur.Load()
 	e, ok := db.cache.Get(string(ip))
 	if !ok {
-		e = db.resolve(ip)
-		db.cache.Add(string(ip), e)
+		e, db = g.resolve(db, ip)
+		if db != nil {
+			db.cache.Add(string(ip), e)
+		}
 	}
 	switch e.result {
 	case geoFound:
@@ -123,6 +137,21 @@ func (g *GeoIP) lookup(ip []byte) []byte {
 		g.Stats.Invalid.Add(1)
 	}
 	return e.frag
+}
+
+// resolve looks ip up in db, or in the snapshot that replaced it if db was
+// released meanwhile, holding a reference for the lookup's duration. It
+// returns the snapshot used, nil after Close (geoNotFound, not cached).
+func (g *GeoIP) resolve(db *geoDB, ip []byte) (geoEntry, *geoDB) {
+	for !db.tryRef() {
+		next := g.cur.Load()
+		if next == db {
+			return geoEntry{result: geoNotFound}, nil
+		}
+		db = next
+	}
+	defer db.unref()
+	return db.resolve(ip), db
 }
 
 func (g *geoDB) resolve(ip []byte) geoEntry {

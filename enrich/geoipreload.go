@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -25,11 +24,43 @@ type GeoIPInfo struct {
 }
 
 // geoDB is one immutable database snapshot: never changed once stored.
+//
+// Its bytes (mem) are outside the Go heap and freed explicitly, so they
+// are reference counted: one reference while the snapshot is current (or,
+// for ReadGeoIPInfo, while it is being read), one per database lookup in
+// flight. The last unref unmaps them. A lookup takes its reference with
+// tryRef, which fails once the count has reached zero, so no lookup can
+// start on freed bytes; the cache and the struct itself are ordinary heap
+// memory and stay valid for anyone still holding the pointer.
 type geoDB struct {
 	r     *geoip2.Reader
+	mem   *dbMem
+	refs  atomic.Int64
 	cache *lru.Cache[string, geoEntry]
 	info  GeoIPInfo
 	id    fileID
+}
+
+// tryRef takes a reference unless the snapshot has been released.
+func (g *geoDB) tryRef() bool {
+	for {
+		n := g.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if g.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// unref drops a reference; the last one closes the reader and frees the
+// bytes.
+func (g *geoDB) unref() {
+	if g.refs.Add(-1) == 0 {
+		_ = g.r.Close()
+		_ = g.mem.free()
+	}
 }
 
 // fileID tells versions of a file apart: a rename over the path changes
@@ -62,48 +93,67 @@ var probeAddrs = []netip.Addr{
 	netip.MustParseAddr("111.202.167.58"), netip.MustParseAddr("2001:4860:4860::8888"), netip.MustParseAddr("2a02:598::1"),
 }
 
-// loadGeoDB reads the database at path into memory and opens it. With
+// loadGeoDB copies the database at path into memory outside the Go heap
+// (dbMem) and opens it; the snapshot returned holds one reference. With
 // probe, a few lookups must succeed too (a replacement is not taken on the
 // strength of its metadata alone).
 func loadGeoDB(path string, cacheSize int, probe bool) (*geoDB, error) {
-	f, err := os.Open(path)
+	mem, id, err := readGeoFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+	}
+	db, err := openGeoDB(mem, cacheSize, probe)
+	if err != nil {
+		_ = mem.free()
+		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+	}
+	db.info.Path, db.id = path, id
+	return db, nil
+}
+
+// readGeoFile copies the file at path, refusing a file that changed while
+// it was read (errGeoIPChanging).
+func readGeoFile(path string) (*dbMem, fileID, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileID{}, err
 	}
 	defer f.Close()
 	before, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+		return nil, fileID{}, err
 	}
-	// One allocation of the file's size (+1 to see growth): io.ReadAll's
-	// doubling left ~120 MB of garbage and a buffer up to twice the
-	// database's size for a 61 MB GeoLite2 City file (issue 12).
-	b := make([]byte, before.Size()+1)
-	n, err := io.ReadFull(f, b)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+	mem, err := readDBMem(f, before.Size())
+	if err != nil {
+		return nil, fileID{}, err
 	}
-	b = b[:n:n]
 	after, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+		_ = mem.free()
+		return nil, fileID{}, err
 	}
 	id := idOf(after)
-	if id != idOf(before) || int64(len(b)) != after.Size() {
-		return nil, fmt.Errorf("geoip database %s: %w", path, errGeoIPChanging)
+	if id != idOf(before) || int64(len(mem.b)) != after.Size() {
+		_ = mem.free()
+		return nil, fileID{}, errGeoIPChanging
 	}
-	r, err := geoip2.OpenBytes(b)
+	return mem, id, nil
+}
+
+// openGeoDB opens a reader on mem and checks it is a City database.
+func openGeoDB(mem *dbMem, cacheSize int, probe bool) (*geoDB, error) {
+	r, err := geoip2.OpenBytes(mem.b)
 	if err != nil {
-		return nil, fmt.Errorf("geoip database %s: %w", path, err)
+		return nil, err
 	}
 	md := r.Metadata()
 	if !containsCity(md.DatabaseType) {
-		return nil, fmt.Errorf("geoip database %s: type %q is not a City database", path, md.DatabaseType)
+		return nil, fmt.Errorf("type %q is not a City database", md.DatabaseType)
 	}
 	if probe {
 		for _, a := range probeAddrs {
 			if _, err := r.City(a); err != nil {
-				return nil, fmt.Errorf("geoip database %s: corrupt: lookup of %s: %w", path, a, err)
+				return nil, fmt.Errorf("corrupt: lookup of %s: %w", a, err)
 			}
 		}
 	}
@@ -111,8 +161,10 @@ func loadGeoDB(path string, cacheSize int, probe bool) (*geoDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	info := GeoIPInfo{Path: path, Type: md.DatabaseType, Built: time.Unix(int64(md.BuildEpoch), 0).UTC()}
-	return &geoDB{r: r, cache: cache, info: info, id: id}, nil
+	db := &geoDB{r: r, mem: mem, cache: cache,
+		info: GeoIPInfo{Type: md.DatabaseType, Built: time.Unix(int64(md.BuildEpoch), 0).UTC()}}
+	db.refs.Store(1)
+	return db, nil
 }
 
 // ReadGeoIPInfo returns the metadata of the database at path without
@@ -122,12 +174,14 @@ func ReadGeoIPInfo(path string) (GeoIPInfo, error) {
 	if err != nil {
 		return GeoIPInfo{}, err
 	}
+	db.unref()
 	return db.info, nil
 }
 
 // geoReloadState is GeoIP's reload bookkeeping.
 type geoReloadState struct {
-	mu      sync.Mutex // serialises Check
+	mu      sync.Mutex // serialises Check and Close
+	closed  bool       // Close was called: Check takes nothing more
 	seen    fileID     // last version observed but not yet taken
 	refused fileID     // last version refused: not tried again
 	// Reloads and Failures count replacements taken and refused.
@@ -165,7 +219,7 @@ func (g *GeoIP) Check() (CheckResult, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	fi, err := os.Stat(g.path)
-	if err != nil {
+	if err != nil || st.closed {
 		return Unchanged, nil
 	}
 	id := idOf(fi)
@@ -187,7 +241,8 @@ func (g *GeoIP) Check() (CheckResult, error) {
 		st.failures.Add(1)
 		return Refused, err
 	}
-	g.cur.Store(db)
+	old := g.cur.Swap(db)
+	old.unref() // freed once the lookups in flight on it return
 	st.seen = fileID{}
 	st.reloads.Add(1)
 	return Reloaded, nil
