@@ -1,0 +1,130 @@
+package source
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Tests of issue 15: the follower's truncation and rewrite checks, each
+// needed on its own (a mutant negating one of them lived).
+
+// syncBuffer is a log sink safe for the tailer's goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const truncatedMsg = "file truncated or rewritten"
+
+func startLogged(t *testing.T, dir string) (*harness, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	h := startTailerCfg(t, TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 30 * time.Millisecond,
+		RotateGrace: 300 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	return h, logs
+}
+
+// TestTailSteadyFileNotTruncated: a followed file that only grows, or does
+// not change at all, is never taken as truncated or rewritten: it is
+// opened and identified once, however many polls pass.
+func TestTailSteadyFileNotTruncated(t *testing.T) {
+	dir := t.TempDir()
+	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
+	want := appendLines(t, f, "a", 0, 20)
+	h, logs := startLogged(t, dir)
+	h.rec.waitFor(t, 20)
+	for i := 1; i <= 5; i++ { // grows, with quiet polls in between
+		want = append(want, appendLines(t, f, "a", i*20, i*20+20)...)
+		h.rec.waitFor(t, len(want))
+	}
+	time.Sleep(20 * 30 * time.Millisecond) // twenty poll intervals unchanged
+	equal(t, h.rec.got(), want)
+	h.stop()
+	if strings.Contains(logs.String(), truncatedMsg) {
+		t.Errorf("a file that only grew was taken as truncated or rewritten:\n%s", logs)
+	}
+	if n := h.tl.identified.Load(); n != 1 {
+		t.Errorf("the file was identified %d times, want once", n)
+	}
+}
+
+// TestTailRewriteInPlace: the file is overwritten in place with other
+// lines of the same total size — its size never drops, so only the
+// fingerprint of its first line tells; it is read again from the start.
+func TestTailRewriteInPlace(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.2021-09-22.log")
+	f := create(t, path)
+	want := appendLines(t, f, "a", 0, 40)
+	h, logs := startLogged(t, dir)
+	h.rec.waitFor(t, 40)
+	var b strings.Builder
+	for i := 0; i < 40; i++ {
+		l := fmt.Sprintf("z-%05d some audit text", i) // same length as "a-…"
+		want = append(want, l)
+		b.WriteString(l + "\n")
+	}
+	w, err := os.OpenFile(path, os.O_WRONLY, 0) // no O_TRUNC: the size stays
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := w.WriteAt([]byte(b.String()), 0); err != nil {
+		t.Fatal(err)
+	}
+	h.rec.waitFor(t, len(want))
+	want = append(want, appendLines(t, f, "z", 40, 50)...)
+	equal(t, h.rec.waitFor(t, len(want)), want)
+	h.stop()
+	if !strings.Contains(logs.String(), truncatedMsg) {
+		t.Errorf("the rewrite was not logged:\n%s", logs)
+	}
+}
+
+// TestTailTruncatedSameFirstLine: copytruncate, and the writer's next
+// lines begin as the old first line did, so the fingerprint is the same
+// and only the size, now below the offset read, tells; reading restarts
+// from 0.
+func TestTailTruncatedSameFirstLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.2021-09-22.log")
+	f := create(t, path)
+	want := appendLines(t, f, "a", 0, 60)
+	h, logs := startLogged(t, dir)
+	h.rec.waitFor(t, 60)
+	// Truncated to its first 10 lines in one step: the tailer sees the
+	// file either whole or already cut, never empty.
+	var b strings.Builder
+	for i := 0; i < 10; i++ {
+		l := fmt.Sprintf("a-%05d some audit text", i) // the same first line
+		want = append(want, l)
+		b.WriteString(l + "\n")
+	}
+	if err := os.Truncate(path, int64(b.Len())); err != nil { // the first 10 lines stay as they were
+		t.Fatal(err)
+	}
+	equal(t, h.rec.waitFor(t, len(want)), want)
+	h.stop()
+	if !strings.Contains(logs.String(), truncatedMsg) {
+		t.Errorf("the truncation was not logged:\n%s", logs)
+	}
+}
