@@ -52,11 +52,11 @@ trap 'scripts/engine.sh stop >/dev/null 2>&1 || true' EXIT
 echo "== engine: 1 node"
 scripts/engine.sh start --nodes 1 >/dev/null
 INGESTD_ENGINE_URL="$(scripts/engine.sh url)" \
-  go test -count=1 -race -skip 'TestEngineNodeLoss' ./...
+  go test -count=1 -race -timeout 40m -skip 'TestEngineNodeLoss' ./...
 
 echo "== engine: 3 nodes, node-loss test"
 scripts/engine.sh stop >/dev/null
 scripts/engine.sh start --nodes 3 >/dev/null
 INGESTD_ENGINE3_URLS="$(scripts/engine.sh urls | paste -sd, -)" \
 INGESTD_ENGINE_SCRIPT="$PWD/scripts/engine.sh" \
-  go test -count=1 -run 'TestEngineNodeLoss' ./e2e
+  go test -count=1 -timeout 20m -run 'TestEngineNodeLoss' ./e2e
