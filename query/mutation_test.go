@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -327,5 +328,29 @@ func TestExchangeLimitsDefaults(t *testing.T) {
 	l := ExchangeLimits{Concurrency: 3, Rate: 0.5, Burst: 2}
 	if err := l.validate(16); err != nil || l != (ExchangeLimits{Concurrency: 3, Rate: 0.5, Burst: 2}) {
 		t.Errorf("set limits changed: %+v %v", l, err)
+	}
+}
+
+// TestExchangeLimitsRefused: limits outside their range are refused with
+// the setting's name; the smallest valid ones pass.
+func TestExchangeLimitsRefused(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, tt := range []struct {
+		l    ExchangeLimits
+		want string // "" when valid
+	}{
+		{ExchangeLimits{Concurrency: 1, Rate: 1e-9, Burst: 1}, ""},
+		{ExchangeLimits{Concurrency: -1}, "exchange concurrency"},
+		{ExchangeLimits{Rate: -1}, "exchange rate"},
+		{ExchangeLimits{Rate: nan}, "exchange rate"},
+		{ExchangeLimits{Rate: inf}, "exchange rate"},
+		{ExchangeLimits{Rate: -inf}, "exchange rate"},
+		{ExchangeLimits{Burst: -1}, "exchange burst"},
+	} {
+		l := tt.l
+		err := l.validate(2)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%+v: %v, want %q", tt.l, err, tt.want)
+		}
 	}
 }
