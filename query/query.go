@@ -59,13 +59,13 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("query: transport and signer are required")
 	}
 	if cfg.Index == "" {
-		cfg.Index = "authing-audit-*"
+		cfg.Index = DefaultIndex
 	}
 	if cfg.TokenTTL <= 0 {
-		cfg.TokenTTL = 24 * time.Hour
+		cfg.TokenTTL = DefaultTokenTTL
 	}
 	if cfg.MaxLimit <= 0 {
-		cfg.MaxLimit = 100
+		cfg.MaxLimit = DefaultMaxLimit
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

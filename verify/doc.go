@@ -2,6 +2,12 @@
 // of every line of a set of audit archives, and repairs the index when it
 // does not.
 //
+// Run is the whole `ingestd verify` command without cobra: it reads the
+// archives as replay does (replay.Archive), connects, checks, prints the
+// summary (and --json) and returns an error carrying the exit status
+// (internal/exitcode: 1 missing, altered or incomplete, 2 usage, 130
+// interrupted).
+//
 // A Checker is a sink.Sink: the command runs the ordinary replay pipeline
 // (source → parser → enrich, the same code replay uses) into it, so every
 // line yields exactly the document, _id and index name replay would index,

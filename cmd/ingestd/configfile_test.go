@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ingestd/ingestd/internal/exitcode"
 )
 
 // TestConfigProblemsInUsersWords: check-config and run report every
@@ -50,15 +52,15 @@ func TestConfigProblemsInUsersWords(t *testing.T) {
 				want.WriteString(path + ": " + w + "\n")
 			}
 			_, stderr, err := runCmd(t, "check-config", path)
-			var ee *exitError
-			if !errors.As(err, &ee) || ee.code != 1 {
+			var ee *exitcode.Error
+			if !errors.As(err, &ee) || ee.Code != 1 {
 				t.Errorf("check-config: err = %v, want exit 1", err)
 			}
 			if stderr != want.String() {
 				t.Errorf("check-config reported\n%s\nwant\n%s", stderr, want.String())
 			}
 			_, _, err = runCmd(t, "run", "--config", path)
-			if !errors.As(err, &ee) || ee.code != 2 {
+			if !errors.As(err, &ee) || ee.Code != 2 {
 				t.Fatalf("run: err = %v, want exit 2", err)
 			}
 			for _, w := range tt.want {
@@ -78,8 +80,8 @@ func TestRunReportsEnrichFilesWithLines(t *testing.T) {
 	os.WriteFile(path, []byte("input:\n  dir: "+dir+"\nregistry:\n  path: "+dir+"/reg.json\noutput:\n  urls: [http://127.0.0.1:9]\n"+
 		"enrich:\n  no_geoip: true\n  directory: "+dir+"/missing.yaml\n"), 0o600)
 	_, _, err := runCmd(t, "run", "--config", path)
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != 2 || !strings.Contains(err.Error(), "enrich.directory (line 9): ") {
+	var ee *exitcode.Error
+	if !errors.As(err, &ee) || ee.Code != 2 || !strings.Contains(err.Error(), "enrich.directory (line 9): ") {
 		t.Errorf("err = %v, want exit 2 naming enrich.directory (line 9)", err)
 	}
 }

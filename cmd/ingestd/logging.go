@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ingestd/ingestd/internal/exitcode"
 	"github.com/spf13/cobra"
 )
 
@@ -29,7 +30,7 @@ func (l *logFlags) register(root *cobra.Command) {
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		h, err := l.handler()
 		if err != nil {
-			return &exitError{2, err}
+			return exitcode.New(exitcode.Usage, err)
 		}
 		slog.SetDefault(slog.New(h))
 		return nil

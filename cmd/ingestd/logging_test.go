@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/ingestd/ingestd/internal/exitcode"
 )
 
 func TestLogFlags(t *testing.T) {
@@ -48,8 +50,8 @@ func TestLogFlagsEveryCommand(t *testing.T) {
 		t.Fatalf("version with log flags: %v %q", err, out)
 	}
 	_, _, err = runCmd(t, "check-config", "--log-format", "yaml", "x.yaml")
-	var ee *exitError
-	if err == nil || !strings.Contains(err.Error(), "--log-format") || !errors.As(err, &ee) || ee.code != 2 {
+	var ee *exitcode.Error
+	if err == nil || !strings.Contains(err.Error(), "--log-format") || !errors.As(err, &ee) || ee.Code != 2 {
 		t.Fatalf("bad --log-format: %v", err)
 	}
 	t.Cleanup(func() { runCmd(t, "version", "--log-format", "text", "--log-level", "info") })

@@ -2,30 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
+	"github.com/ingestd/ingestd/internal/exitcode"
 	"github.com/spf13/cobra"
 )
-
-// exitError carries a process exit status through cobra.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-// replayGrace is how long replay may finish in-flight requests after the
-// first SIGINT/SIGTERM; the daemon uses its shutdown_timeout instead. A
-// second signal always ends it at once.
-const replayGrace = 30 * time.Second
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
@@ -48,11 +33,7 @@ func main() {
 
 	if err := newRootCmd(hard).ExecuteContext(soft); err != nil {
 		fmt.Fprintln(os.Stderr, "ingestd:", err)
-		var ee *exitError
-		if errors.As(err, &ee) {
-			os.Exit(ee.code)
-		}
-		os.Exit(2)
+		os.Exit(exitcode.Of(err)) // a cobra error without a status is bad usage
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/ingestd/ingestd/enrich"
+	"github.com/ingestd/ingestd/internal/exitcode"
 	"github.com/ingestd/ingestd/parser"
 )
 
@@ -144,8 +145,8 @@ var timeField = regexp.MustCompile(`"time":"[^"]*",`)
 func TestGoldenCases(t *testing.T) {
 	dlq := filepath.Join(t.TempDir(), "dlq.ndjson")
 	out, stderr, err := runCmd(t, replayArgs(dlq, td+"cases.log")...)
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(err.Error(), "3 line(s) dead-lettered") {
+	var ee *exitcode.Error
+	if !errors.As(err, &ee) || ee.Code != 1 || !strings.Contains(err.Error(), "3 line(s) dead-lettered") {
 		t.Fatalf("replay: err = %v, want exit status 1 for the dead letters\n%s", err, stderr)
 	}
 	letters, err := os.ReadFile(dlq)
@@ -203,8 +204,8 @@ func golden(t *testing.T, name string, got []byte) {
 // inputs are still replayed.
 func TestUnreadableInput(t *testing.T) {
 	out, stderr, err := runCmd(t, replayArgs(filepath.Join(t.TempDir(), "dlq"), td+"no-such-file.log", td+"audit.2021-09-22.log")...)
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != 1 {
+	var ee *exitcode.Error
+	if !errors.As(err, &ee) || ee.Code != 1 {
 		t.Fatalf("err = %v, want exit status 1", err)
 	}
 	if strings.Count(out, "\n") != 1 {
@@ -239,8 +240,8 @@ func TestGzipInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, stderr, err := runCmd(t, replayArgs(filepath.Join(dir, "dlq"), cut)...)
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != 1 {
+	var ee *exitcode.Error
+	if !errors.As(err, &ee) || ee.Code != 1 {
 		t.Fatalf("truncated archive: err = %v, want exit status 1\n%s", err, stderr)
 	}
 	if n := strings.Count(out, "\n"); n == 0 {
@@ -331,8 +332,8 @@ func TestReplayInterrupted(t *testing.T) {
 	cmd.SetErr(&errb)
 	cmd.SetArgs(replayArgs(filepath.Join(t.TempDir(), "dlq"), td+"cases.log"))
 	err := cmd.ExecuteContext(ctx)
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != 130 || !strings.Contains(err.Error(), "interrupted") {
+	var ee *exitcode.Error
+	if !errors.As(err, &ee) || ee.Code != 130 || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("err = %v, want exit status 130 (interrupted)", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ingestd/ingestd/daemon"
 	"github.com/ingestd/ingestd/deploy"
+	"github.com/ingestd/ingestd/internal/exitcode"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -60,18 +61,18 @@ file has) every line before it. Flags override the configuration file.`,
 				c = file.Config
 			})
 			if loadErr != nil {
-				return &exitError{2, loadErr}
+				return exitcode.New(exitcode.Usage, loadErr)
 			}
 			if p := file.Report(c.Problems()); len(p) > 0 {
-				return &exitError{2, fmt.Errorf("configuration:\n  %s", strings.Join(p, "\n  "))}
+				return exitcode.New(exitcode.Usage, fmt.Errorf("configuration:\n  %s", strings.Join(p, "\n  ")))
 			}
 			err := daemon.Run(cmd.Context(), &c, daemon.Options{Hard: hard, Hangups: hangups,
 				Template: deploy.IndexTemplate, Stderr: cmd.ErrOrStderr()})
 			var ue *daemon.UsageError
 			if errors.As(err, &ue) { // a file the configuration names
-				return &exitError{2, fmt.Errorf("configuration:\n  %s", file.Report([]string{ue.Error()})[0])}
+				return exitcode.New(exitcode.Usage, fmt.Errorf("configuration:\n  %s", file.Report([]string{ue.Error()})[0]))
 			} else if err != nil {
-				return &exitError{1, err}
+				return exitcode.New(exitcode.Failed, err)
 			}
 			return nil
 		},
@@ -100,13 +101,13 @@ func newCheckConfigCmd() *cobra.Command {
 			file, err := daemon.Load(args[0])
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
-				return &exitError{1, errors.New("configuration is invalid")}
+				return exitcode.New(exitcode.Failed, errors.New("configuration is invalid"))
 			}
 			if p := file.Report(daemon.Check(&file.Config, nil)); len(p) > 0 {
 				for _, m := range p {
 					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", args[0], m)
 				}
-				return &exitError{1, fmt.Errorf("%d problem(s)", len(p))}
+				return exitcode.New(exitcode.Failed, fmt.Errorf("%d problem(s)", len(p)))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: OK\n", args[0])
 			return nil

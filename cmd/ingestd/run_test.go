@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ingestd/ingestd/daemon"
+	"github.com/ingestd/ingestd/internal/exitcode"
 	"github.com/ingestd/ingestd/internal/fakees"
 	"github.com/ingestd/ingestd/sink"
 	"github.com/ingestd/ingestd/source"
@@ -48,8 +49,8 @@ func TestCheckConfig(t *testing.T) {
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("input:\n  dir: /no/such/dir\n  start_at: middle\noutput:\n  op_type: upsert\n  index: Bad Index\nenrich:\n  lang: fr\n"), 0o600)
 	_, stderr, err := runCmd(t, "check-config", bad)
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != 1 {
+	var ee *exitcode.Error
+	if !errors.As(err, &ee) || ee.Code != 1 {
 		t.Fatalf("bad config: err = %v", err)
 	}
 	for _, want := range []string{"input.dir", "input.start_at", "output.urls", "output.op_type", "output.index", "unknown language"} {
@@ -66,7 +67,7 @@ func TestCheckConfig(t *testing.T) {
 	os.WriteFile(zero, []byte("input:\n  dir: "+dir+"\n  poll_interval: 0s\n  rotate_grace: -1s\nregistry:\n  path: "+dir+
 		"/reg.json\n  flush_interval: 0s\noutput:\n  urls: [http://127.0.0.1:9]\n  flush_docs: 0\nstatus_interval: -5s\n"), 0o600)
 	_, stderr, err = runCmd(t, "check-config", zero)
-	if !errors.As(err, &ee) || ee.code != 1 {
+	if !errors.As(err, &ee) || ee.Code != 1 {
 		t.Fatalf("zero intervals: err = %v", err)
 	}
 	for _, want := range []string{"input.poll_interval", "input.rotate_grace", "registry.flush_interval", "output.flush_docs", "status_interval"} {
@@ -186,11 +187,11 @@ func scrape(url string, want ...string) (int, string) {
 // wantExit checks that err carries exit status code.
 func wantExit(t *testing.T, err error, code int) {
 	t.Helper()
-	var ee *exitError
+	var ee *exitcode.Error
 	if code == 0 && err == nil {
 		return
 	}
-	if !errors.As(err, &ee) || ee.code != code {
+	if !errors.As(err, &ee) || ee.Code != code {
 		t.Fatalf("err = %v, want exit status %d", err, code)
 	}
 }

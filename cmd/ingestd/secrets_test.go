@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ingestd/ingestd/internal/exitcode"
 )
 
 // Issue 9, item 6: engine URLs with user-info are refused, pointing to
@@ -52,8 +54,8 @@ func TestEngineURLUserInfoRefused(t *testing.T) {
 	cfg := filepath.Join(dir, "c.yaml")
 	os.WriteFile(cfg, []byte("input:\n  dir: "+dir+"\nregistry:\n  path: "+dir+"/reg.json\noutput:\n  urls: ["+url+"]\n"), 0o600)
 	_, stderr, err := runCmd(t, "check-config", cfg)
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != 1 {
+	var ee *exitcode.Error
+	if !errors.As(err, &ee) || ee.Code != 1 {
 		t.Fatalf("check-config accepted output.urls with a password: %v %s", err, stderr)
 	}
 	if !strings.Contains(stderr, "output.urls") || strings.Contains(stderr, "s3cretpw") {

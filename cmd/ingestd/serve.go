@@ -2,107 +2,42 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/ingestd/ingestd/internal/exitcode"
 	"github.com/ingestd/ingestd/query"
-	"github.com/ingestd/ingestd/sink"
+	"github.com/ingestd/ingestd/serve"
 	"github.com/spf13/cobra"
 )
 
-func loadSigner(file string) (*query.Signer, error) {
-	if file != "" {
-		return query.LoadSigner(file)
-	}
-	if k := os.Getenv("INGESTD_SIGNING_KEY"); k != "" {
-		return query.NewSigner([]byte(k))
-	}
-	return nil, errors.New("no signing key: set INGESTD_SIGNING_KEY or --signing-key-file")
-}
-
-// serveFlags are serve's settings.
-type serveFlags struct {
-	conn                   sink.Conn
-	query                  query.Config
-	listen, keyFile, pools string
-}
-
 func newServeCmd() *cobra.Command {
-	f := serveFlags{conn: defaultConn()}
+	o := serve.Defaults()
+	o.Conn = defaultConn()
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Answer GET /api/v2/analysis/audit (Authing's list_audit_logs) over the indexed documents",
 		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return f.run(cmd.Context()) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Hangups, o.Logger = hangups, slog.Default()
+			return serve.Run(cmd.Context(), o)
+		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address to listen on")
-	connFlags(fl, &f.conn)
-	fl.StringVar(&f.query.Index, "index", "authing-audit-*", "indices to search")
-	fl.StringVar(&f.keyFile, "signing-key-file", "", "token key: a PEM Ed25519 (EdDSA) or RSA (RS256) private key, or an HS256 secret of at least 32 bytes (or env INGESTD_SIGNING_KEY, HS256)")
-	fl.StringVar(&f.pools, "pools", "", "pools file (userPoolId: bcrypt of its secret) enabling POST /graphql/v2 accessToken")
-	fl.DurationVar(&f.query.TokenTTL, "token-ttl", 24*time.Hour, "lifetime of exchanged tokens")
-	fl.IntVar(&f.query.MaxLimit, "max-limit", 100, "largest page size")
-	fl.IntVar(&f.query.Exchange.Concurrency, "exchange-concurrency", 0, "token exchanges (POST /graphql/v2) run at once, more get 503 (default: half the CPUs, at least 1)")
-	fl.Float64Var(&f.query.Exchange.Rate, "exchange-rate", query.DefaultExchangeRate, "token exchanges per second one client address may start, more get 429 with Retry-After (0: the default)")
-	fl.IntVar(&f.query.Exchange.Burst, "exchange-burst", query.DefaultExchangeBurst, "token exchanges one client address may send at once after a quiet period (0: the default)")
+	fl.StringVar(&o.Listen, "listen", o.Listen, "address to listen on")
+	connFlags(fl, &o.Conn)
+	fl.StringVar(&o.Query.Index, "index", o.Query.Index, "indices to search")
+	fl.StringVar(&o.KeyFile, "signing-key-file", o.KeyFile, "token key: a PEM Ed25519 (EdDSA) or RSA (RS256) private key, or an HS256 secret of at least 32 bytes (or env "+serve.EnvSigningKey+", HS256)")
+	fl.StringVar(&o.Pools, "pools", o.Pools, "pools file (userPoolId: bcrypt of its secret) enabling POST /graphql/v2 accessToken")
+	fl.DurationVar(&o.Query.TokenTTL, "token-ttl", o.Query.TokenTTL, "lifetime of exchanged tokens")
+	fl.IntVar(&o.Query.MaxLimit, "max-limit", o.Query.MaxLimit, "largest page size")
+	fl.IntVar(&o.Query.Exchange.Concurrency, "exchange-concurrency", o.Query.Exchange.Concurrency, "token exchanges (POST /graphql/v2) run at once, more get 503 (default: half the CPUs, at least 1)")
+	fl.Float64Var(&o.Query.Exchange.Rate, "exchange-rate", o.Query.Exchange.Rate, "token exchanges per second one client address may start, more get 429 with Retry-After (0: the default)")
+	fl.IntVar(&o.Query.Exchange.Burst, "exchange-burst", o.Query.Exchange.Burst, "token exchanges one client address may send at once after a quiet period (0: the default)")
 	return cmd
-}
-
-func (f *serveFlags) run(ctx context.Context) error {
-	log := slog.Default()
-	cfg := f.query
-	cfg.Logger = log
-	var err error
-	if cfg.Signer, err = loadSigner(f.keyFile); err != nil {
-		return &exitError{2, err}
-	}
-	if f.pools != "" {
-		if cfg.Pools, err = query.LoadPools(f.pools); err != nil {
-			return &exitError{2, err}
-		}
-	}
-	if len(f.conn.URLs) == 0 {
-		return &exitError{2, errors.New("--es is required")}
-	}
-	if cfg.Transport, _, err = f.conn.Connect(ctx, log); err != nil {
-		return &exitError{1, err}
-	}
-	srv, err := query.New(cfg)
-	if err != nil {
-		return &exitError{2, err}
-	}
-	ln, err := net.Listen("tcp", f.listen)
-	if err != nil {
-		return &exitError{1, err}
-	}
-	handler := newSwapHandler(srv)
-	log.Info("serving the audit API", "addr", ln.Addr().String(), "index", cfg.Index, "token_exchange", cfg.Pools != nil)
-	// Ready: the engine has answered, the port is bound. SIGHUP reads the
-	// pools file again.
-	serveLifecycle(ctx, log, handler, func() (http.Handler, error) {
-		if f.pools == "" {
-			return nil, errors.New("no --pools file to reload")
-		}
-		np, err := query.LoadPools(f.pools)
-		if err != nil {
-			return nil, err
-		}
-		c := cfg
-		c.Pools = np
-		return query.New(c)
-	})
-	if err := query.Serve(ctx, ln, handler); err != nil {
-		return &exitError{1, err}
-	}
-	return nil
 }
 
 func newTokenCmd() *cobra.Command {
@@ -116,23 +51,23 @@ func newTokenCmd() *cobra.Command {
 		Short: "Mint an access token for the audit API",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			signer, err := loadSigner(keyFile)
+			signer, err := serve.LoadSigner(keyFile)
 			if err != nil {
-				return &exitError{2, err}
+				return exitcode.New(exitcode.Usage, err)
 			}
 			if len(pools) == 0 {
-				return &exitError{2, errors.New("--pool is required")}
+				return exitcode.New(exitcode.Usage, errors.New("--pool is required"))
 			}
 			tok, _, exp, err := signer.Mint(pools, ttl)
 			if err != nil {
-				return &exitError{1, err}
+				return exitcode.New(exitcode.Failed, err)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), tok)
 			fmt.Fprintf(cmd.ErrOrStderr(), "token: pools %s, expires %s\n", strings.Join(pools, ","), exp.UTC().Format(time.RFC3339))
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&keyFile, "signing-key-file", "", "token key file, as for serve (or env INGESTD_SIGNING_KEY)")
+	cmd.Flags().StringVar(&keyFile, "signing-key-file", "", "token key file, as for serve (or env "+serve.EnvSigningKey+")")
 	cmd.Flags().StringSliceVar(&pools, "pool", nil, "user pool the token may read (repeatable)")
 	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "lifetime")
 	return cmd
@@ -147,11 +82,11 @@ func newHashSecretCmd() *cobra.Command {
 			line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 			line = strings.TrimRight(line, "\r\n")
 			if line == "" {
-				return &exitError{2, fmt.Errorf("no secret on stdin: %v", err)}
+				return exitcode.New(exitcode.Usage, fmt.Errorf("no secret on stdin: %v", err))
 			}
 			h, err := query.HashSecret(line)
 			if err != nil {
-				return &exitError{1, err}
+				return exitcode.New(exitcode.Failed, err)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), h)
 			return nil
