@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"math"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -352,5 +353,51 @@ func TestExchangeLimitsRefused(t *testing.T) {
 		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("%+v: %v, want %q", tt.l, err, tt.want)
 		}
+	}
+}
+
+// pathEngine records the path of each search request.
+type pathEngine struct {
+	fakeEngine
+	paths []string
+}
+
+func (p *pathEngine) Perform(r *http.Request) (*http.Response, error) {
+	p.paths = append(p.paths, r.URL.Path)
+	return p.fakeEngine.Perform(r)
+}
+
+// TestSearchIndex: the searched indices are the configured ones, the
+// daily audit indices when none is set.
+func TestSearchIndex(t *testing.T) {
+	signer, _ := NewSigner(testKey)
+	tok, _, _, _ := signer.Mint([]string{"poolA"}, time.Hour)
+	for index, want := range map[string]string{"": "/authing-audit-*/_search", "logs-*": "/logs-*/_search"} {
+		eng := &pathEngine{}
+		s, err := New(Config{Transport: eng, Signer: signer, Index: index})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, body := do(s, "GET", "/api/v2/analysis/audit", tok, nil, ""); code != 200 {
+			t.Fatalf("%d %v", code, body)
+		}
+		if len(eng.paths) != 1 || eng.paths[0] != want {
+			t.Errorf("index %q: searched %v, want %s", index, eng.paths, want)
+		}
+	}
+}
+
+// TestQueryStringEdge: a query string of exactly maxQueryString bytes is
+// served, one byte more is a 414.
+func TestQueryStringEdge(t *testing.T) {
+	s, signer := newTestServer(t, &fakeEngine{})
+	tok, _, _, _ := signer.Mint([]string{"poolA"}, time.Hour)
+	q := "eventType="
+	q += strings.Repeat("e", maxQueryString-len(q))
+	if code, body := do(s, "GET", "/api/v2/analysis/audit?"+q, tok, nil, ""); code != 200 {
+		t.Errorf("%d bytes: %d %v, want 200", len(q), code, body)
+	}
+	if code, body := do(s, "GET", "/api/v2/analysis/audit?"+q+"e", tok, nil, ""); code != http.StatusRequestURITooLong || !strings.Contains(toJSON(body), "at most 32768") {
+		t.Errorf("%d bytes: %d %v, want 414", len(q)+1, code, body)
 	}
 }
