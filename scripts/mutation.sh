@@ -23,7 +23,11 @@ timeout_per_pkg="${MUTATION_TIMEOUT:-60m}"
 workers="${MUTATION_WORKERS:-1}"
 out="${MUTATION_OUT:-$(mktemp -d)}"
 mkdir -p "$out"
-[ $# -gt 0 ] || set -- parser sink source enrich pipeline
+[ $# -gt 0 ] || set -- parser query sink source enrich pipeline
+# gremlins bounds each mutant's test run by the time of its coverage run;
+# a coverage run answered from Go's test cache takes under a second and
+# every mutant would then be reported "timed out".
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1"
 
 summary=()
 for pkg in "$@"; do
