@@ -128,3 +128,32 @@ func TestTailTruncatedSameFirstLine(t *testing.T) {
 		t.Errorf("the truncation was not logged:\n%s", logs)
 	}
 }
+
+// TestTailTruncatedIntoHeldLine: the file is cut inside its last,
+// unterminated line, which the follower holds: the file is now shorter
+// than what was read (lines handed over and the held part), so it is
+// taken as truncated and found again.
+func TestTailTruncatedIntoHeldLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.2021-09-22.log")
+	f := create(t, path)
+	want := appendLines(t, f, "a", 0, 20)
+	mustWrite(t, f, "a-00020 partial line without its newline")
+	h, logs := startLogged(t, dir)
+	h.rec.waitFor(t, 20)
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := int64(len("a-00020 partial line without its newline"))
+	if err := os.Truncate(path, st.Size()-held+3); err != nil { // "a-0" of the held line stays
+		t.Fatal(err)
+	}
+	waitUntil(t, "the truncation noticed", func() bool { return strings.Contains(logs.String(), truncatedMsg) })
+	// Found again, it resumes at its committed offset (the end of the
+	// complete lines, still inside the file): the cut line is completed
+	// by what the writer appends next.
+	mustWrite(t, f, "0020 rest\n")
+	equal(t, h.rec.waitFor(t, 21), append(want, "a-00020 rest"))
+	h.stop()
+}
