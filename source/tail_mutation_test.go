@@ -2,6 +2,8 @@ package source
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -156,4 +158,36 @@ func TestTailTruncatedIntoHeldLine(t *testing.T) {
 	mustWrite(t, f, "0020 rest\n")
 	equal(t, h.rec.waitFor(t, 21), append(want, "a-00020 rest"))
 	h.stop()
+}
+
+// tooLongFails is a recorder whose TooLong fails, as a sink that cannot
+// write the dead-letter file would.
+type tooLongFails struct {
+	*recorder
+	err error
+}
+
+func (h tooLongFails) TooLong(*Tracked, *LineTooLongError) error { return h.err }
+
+// TestTailTooLongHandlerError: the handler's error for an over-long line
+// ends Run with that error; the line after it is not handed over.
+func TestTailTooLongHandlerError(t *testing.T) {
+	dir := t.TempDir()
+	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
+	want := appendLines(t, f, "a", 0, 3)
+	mustWrite(t, f, strings.Repeat("x", 200)+"\n")
+	appendLines(t, f, "b", 0, 3)
+	tl, err := NewTailer(TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 30 * time.Millisecond,
+		RotateGrace: 300 * time.Millisecond, MaxLine: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("dead-letter file not writable")
+	h := tooLongFails{newRecorder(), boom}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := tl.Run(ctx, h); !errors.Is(err, boom) {
+		t.Fatalf("Run = %v, want the handler's error", err)
+	}
+	equal(t, h.got(), want)
 }
