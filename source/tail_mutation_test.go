@@ -192,21 +192,29 @@ func TestTailTooLongHandlerError(t *testing.T) {
 	equal(t, h.got(), want)
 }
 
-// TestTailOverLongLineFlushedAtOnce: an over-long line, alone, is flushed
-// (its position committed) as soon as lines pause, not at the next poll.
-func TestTailOverLongLineFlushedAtOnce(t *testing.T) {
-	dir := t.TempDir()
-	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
-	mustWrite(t, f, strings.Repeat("x", 200)+"\n")
-	h := startTailerCfg(t, TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 10 * time.Minute,
-		RotateGrace: 300 * time.Millisecond, MaxLine: 64})
-	waitUntil(t, "the over-long line committed", func() bool {
-		fs := h.tl.Files()
-		if len(fs) != 1 {
-			return false
-		}
-		off, _ := fs[0].Committed()
-		return off == 201
-	})
-	h.stop()
+// TestTailFlushedAtOnce: lines, or an over-long line alone, are flushed
+// (their position committed) as soon as lines pause, not at the next
+// poll.
+func TestTailFlushedAtOnce(t *testing.T) {
+	for name, content := range map[string]string{
+		"over-long line": strings.Repeat("x", 200) + "\n",
+		"lines":          "a-1 some audit text\na-2 some audit text\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
+			mustWrite(t, f, content)
+			h := startTailerCfg(t, TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 10 * time.Minute,
+				RotateGrace: 300 * time.Millisecond, MaxLine: 64})
+			waitUntil(t, "the lines committed", func() bool {
+				fs := h.tl.Files()
+				if len(fs) != 1 {
+					return false
+				}
+				off, _ := fs[0].Committed()
+				return off == int64(len(content))
+			})
+			h.stop()
+		})
+	}
 }
