@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -216,5 +217,41 @@ func TestTailFlushedAtOnce(t *testing.T) {
 			})
 			h.stop()
 		})
+	}
+}
+
+// flushCounter counts the handler's flushes.
+type flushCounter struct {
+	*recorder
+	n atomic.Int64
+}
+
+func (h *flushCounter) Flush() error { h.n.Add(1); return h.recorder.Flush() }
+
+// TestTailIdleNoFlushes: a followed file that does not change costs no
+// flushes between polls (the pause timer is armed only by lines read).
+func TestTailIdleNoFlushes(t *testing.T) {
+	dir := t.TempDir()
+	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
+	appendLines(t, f, "a", 0, 5)
+	tl, err := NewTailer(TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 10 * time.Minute,
+		RotateGrace: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &flushCounter{recorder: newRecorder()}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tl.Run(ctx, h) }()
+	h.waitFor(t, 5)
+	before := h.n.Load()
+	time.Sleep(500 * time.Millisecond)
+	idle := h.n.Load() - before
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if before < 1 || idle > 0 {
+		t.Errorf("%d flushes for the lines, %d while idle for 500 ms; want at least 1, then none", before, idle)
 	}
 }
