@@ -401,3 +401,19 @@ func TestQueryStringEdge(t *testing.T) {
 		t.Errorf("%d bytes: %d %v, want 414", len(q)+1, code, body)
 	}
 }
+
+// TestTimeParamYearEdges: the first and last instants of years 0001 and
+// 9999 are taken, one millisecond outside is a 400.
+func TestTimeParamYearEdges(t *testing.T) {
+	for q, ok := range map[string]bool{
+		"start=-62135596800000": true, "start=-62135596800001": false,
+		"end=253402300799999": true, "end=253402300800000": false,
+		"start=0001-01-01": true, "end=9999-12-31": true,
+		"start=0001-01-01T00:00:00Z": true, "end=9999-12-31T23:59:59.999Z": true,
+	} {
+		_, err := parseQuery(mustQuery(t, q), 100)
+		if (err == nil) != ok {
+			t.Errorf("%s: err = %v, want ok=%v", q, err, ok)
+		}
+	}
+}
