@@ -255,3 +255,22 @@ func TestTailIdleNoFlushes(t *testing.T) {
 		t.Errorf("%d flushes for the lines, %d while idle for 500 ms; want at least 1, then none", before, idle)
 	}
 }
+
+// TestTailSizeOnModification: the followed file's size (for lag
+// reporting) follows each write, not only each poll.
+func TestTailSizeOnModification(t *testing.T) {
+	dir := t.TempDir()
+	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
+	appendLines(t, f, "a", 0, 5)
+	h := startTailerCfg(t, TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 10 * time.Minute,
+		RotateGrace: 300 * time.Millisecond})
+	h.rec.waitFor(t, 5)
+	appendLines(t, f, "a", 5, 10)
+	h.rec.waitFor(t, 10)
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the size after the write", func() bool { return h.tl.Files()[0].Size.Load() == st.Size() })
+	h.stop()
+}
