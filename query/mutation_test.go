@@ -23,7 +23,7 @@ import (
 // Tests of issue 15: each pins a behaviour a mutant of query/ changed
 // without any other test noticing.
 
-// engineFilters sends one list request to a fake engine and returns the
+// engineRequest sends one list request to a fake engine and returns the
 // request body the engine received.
 func engineRequest(t *testing.T, query string) map[string]any {
 	t.Helper()
