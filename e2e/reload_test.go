@@ -11,9 +11,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/ingestd/ingestd/internal/syncbuf"
 	"time"
 )
 
@@ -25,24 +26,6 @@ func reloadLine(n int) (id, line string) {
 	id = fmt.Sprintf("reload-%04d-c1a9-4fbd-bafe-c45d00da173b", n)
 	line = fmt.Sprintf("[2021-09-22T07:47:%02d.559-0000] logId=%s appId=null userName=@authing.cn userPoolId=61384d3e302f1f75e69ce95a userId=61384cf9628539c0f83943e7 requestId=6939cb03-9013-4c08-8954-2920babeed35 roleName=admin roleCode=null roleId=null userAgent=python-requests/2.26.0 clientIp=%s eventType=createUser eventDetails=null resourceType=DATA resourceName=user resourceDetails=shxbxpbodj operationType=create operationMode=sdk originValue=null targetValue=null eventResultCode=success operationParam=null eventResultMsg=null\n", 20+n, id, reloadIP)
 	return id, line
-}
-
-// syncBuffer is the daemon's log, read while it is written.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func copyFile(t *testing.T, from, to string) {
@@ -86,7 +69,7 @@ func metricValue(t *testing.T, addr, sample string) float64 {
 	return v
 }
 
-func waitMetric(t *testing.T, addr, sample string, want float64, log *syncBuffer) {
+func waitMetric(t *testing.T, addr, sample string, want float64, log *syncbuf.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -176,7 +159,7 @@ metrics:
 		}
 	}
 
-	var log syncBuffer
+	var log syncbuf.Buffer
 	d := startDaemon(t, cfgPath, &log)
 	exited := make(chan error, 1)
 	go func() { exited <- d.Wait() }()

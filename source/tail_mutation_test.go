@@ -1,7 +1,6 @@
 package source
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,38 +8,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/ingestd/ingestd/internal/syncbuf"
 	"time"
 )
 
 // Tests of issue 15: the follower's truncation and rewrite checks, each
 // needed on its own (a mutant negating one of them lived).
 
-// syncBuffer is a log sink safe for the tailer's goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 const truncatedMsg = "file truncated or rewritten"
 
-func startLogged(t *testing.T, dir string) (*harness, *syncBuffer) {
+func startLogged(t *testing.T, dir string) (*harness, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	h := startTailerCfg(t, TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: 30 * time.Millisecond,
 		RotateGrace: 300 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	return h, logs
