@@ -180,41 +180,35 @@ func each(b bitset, n int, fn func(i int) bool) {
 }
 
 // The three parse functions mirror uaparser's ParseUserAgent, ParseOs and
-// ParseDevice (first pattern giving a non-empty family wins, else
-// "Other"), with uap-go's own Match methods building the result.
+// ParseDevice, with uap-go's own Match methods building the result;
+// firstFamily is their shared rule.
 
 func (p *Parser) parseUA(agent string, cand bitset) *uaparser.UserAgent {
-	ua := new(uaparser.UserAgent)
-	each(cand, p.size[listUA], func(i int) bool {
-		p.defs.UA[i].Match(agent, ua)
-		return ua.Family == ""
-	})
-	if ua.Family == "" {
-		ua.Family = "Other"
-	}
-	return ua
+	return firstFamily(cand, p.size[listUA], func(u *uaparser.UserAgent) *string { return &u.Family },
+		func(i int, u *uaparser.UserAgent) { p.defs.UA[i].Match(agent, u) })
 }
 
 func (p *Parser) parseOS(agent string, cand bitset) *uaparser.Os {
-	os := new(uaparser.Os)
-	each(cand, p.size[listOS], func(i int) bool {
-		p.defs.OS[i].Match(agent, os)
-		return os.Family == ""
-	})
-	if os.Family == "" {
-		os.Family = "Other"
-	}
-	return os
+	return firstFamily(cand, p.size[listOS], func(o *uaparser.Os) *string { return &o.Family },
+		func(i int, o *uaparser.Os) { p.defs.OS[i].Match(agent, o) })
 }
 
 func (p *Parser) parseDevice(agent string, cand bitset) *uaparser.Device {
-	d := new(uaparser.Device)
-	each(cand, p.size[listDevice], func(i int) bool {
-		p.defs.Device[i].Match(agent, d)
-		return d.Family == ""
+	return firstFamily(cand, p.size[listDevice], func(d *uaparser.Device) *string { return &d.Family },
+		func(i int, d *uaparser.Device) { p.defs.Device[i].Match(agent, d) })
+}
+
+// firstFamily tries the candidate patterns i < n in order until one gives
+// the result a non-empty family (first match wins), else "Other".
+func firstFamily[T any](cand bitset, n int, family func(*T) *string, match func(i int, r *T)) *T {
+	r := new(T)
+	f := family(r)
+	each(cand, n, func(i int) bool {
+		match(i, r)
+		return *f == ""
 	})
-	if d.Family == "" {
-		d.Family = "Other"
+	if *f == "" {
+		*f = "Other"
 	}
-	return d
+	return r
 }
