@@ -17,6 +17,7 @@ func testRegistry(t *testing.T) *Registry {
 // TestRekeyKeepsOtherFiles: re-keying one file moves its own entry and
 // leaves every other file's offset alone.
 func TestRekeyKeepsOtherFiles(t *testing.T) {
+	t.Parallel()
 	r := testRegistry(t)
 	a := FileID{Dev: 1, Ino: 1, Fingerprint: "fa"}
 	b := FileID{Dev: 1, Ino: 2, Fingerprint: "fb"}
@@ -61,6 +62,7 @@ func TestRekeyKeepsOtherFiles(t *testing.T) {
 // acknowledged positions only, in file order, carrying the newest event
 // time; the file is done once finished and fully acknowledged.
 func TestCursorAcks(t *testing.T) {
+	t.Parallel()
 	r := testRegistry(t)
 	id := FileID{Dev: 9, Ino: 9, Fingerprint: "f"}
 	tr := newTracked("a.log", id, r, Entry{Offset: 5, Line: 1})
@@ -102,6 +104,7 @@ func TestCursorAcks(t *testing.T) {
 // TestCursorEmptyFile: a file finished at its start (empty, or nothing
 // new since the registry's offset) is done at once.
 func TestCursorEmptyFile(t *testing.T) {
+	t.Parallel()
 	for _, start := range []int64{0, 42} {
 		r := testRegistry(t)
 		id := FileID{Dev: 1, Ino: uint64(start) + 1}

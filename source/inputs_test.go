@@ -9,6 +9,7 @@ import (
 )
 
 func TestExpandInputs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, n := range []string{"audit.2021-09-21.log", "audit.2021-09-22.log.gz", "audit.2021-09-23.log", "audit.log", "other.2021-09-22.log"} {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte("x\n"), 0o600); err != nil {
@@ -52,6 +53,7 @@ func TestExpandInputs(t *testing.T) {
 }
 
 func TestParseDateRange(t *testing.T) {
+	t.Parallel()
 	_, err := ParseDateRange("2021-9-1", "tomorrow")
 	if err == nil || !strings.Contains(err.Error(), `--from "2021-9-1": want YYYY-MM-DD`) || !strings.Contains(err.Error(), `--to "tomorrow"`) {
 		t.Errorf("err = %v", err)

@@ -15,6 +15,7 @@ import (
 // line in the read buffer, spanning several reads, and as the last line
 // without a newline.
 func TestLineReaderAtMaxLine(t *testing.T) {
+	t.Parallel()
 	for _, max := range []int{16, 300 << 10} { // the second is larger than the 256 KiB read buffer
 		for _, oneByte := range []bool{false, true} {
 			name := fmt.Sprintf("max %d, one byte per read %v", max, oneByte)
@@ -81,6 +82,7 @@ func TestLineReaderAtMaxLine(t *testing.T) {
 // TestLineReaderDefaults: a maximum of 0 or less means DefaultMaxLine, and
 // a long line keeps only its first 4096 bytes as Head.
 func TestLineReaderDefaults(t *testing.T) {
+	t.Parallel()
 	line := strings.Repeat("l", 10000)
 	for _, max := range []int{0, -1} {
 		lr := NewLineReader(strings.NewReader(line+"\n"), max, 0)
@@ -105,6 +107,7 @@ func TestLineReaderDefaults(t *testing.T) {
 // TestLineReaderHoldAtMax: with hold, an unterminated line of exactly max
 // bytes waits for its newline and then comes back whole.
 func TestLineReaderHoldAtMax(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	lr := NewLineReader(&buf, 8, 0)
 	lr.hold = true
@@ -136,6 +139,7 @@ func TestLineReaderHoldAtMax(t *testing.T) {
 // TestLineTooLongErrorText: the size in the message is the line's own,
 // wherever it starts.
 func TestLineTooLongErrorText(t *testing.T) {
+	t.Parallel()
 	e := &LineTooLongError{Number: 7, Offset: 1000, End: 1300}
 	if got := e.Error(); got != "line 7 is 300 bytes, over the limit" {
 		t.Errorf("Error() = %q", got)

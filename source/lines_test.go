@@ -44,6 +44,7 @@ func readAllLines(t *testing.T, r io.Reader, max int) []got {
 }
 
 func TestLineReader(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("x", 1<<20+5) // over the bufio buffer, under the limit
 	huge := strings.Repeat("y", 3<<20)  // over a 2 MiB limit
 	tests := []struct {
@@ -87,6 +88,7 @@ func TestLineReader(t *testing.T) {
 }
 
 func TestOpenDetectsGzip(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -169,6 +171,7 @@ func (g *growing) Read(p []byte) (int, error) {
 // spanning the whole physical line; the gathered bytes stay within the
 // maximum. With hold cleared the unterminated last line is returned.
 func TestLineReaderHold(t *testing.T) {
+	t.Parallel()
 	const max = 1024
 	long := strings.Repeat("y", 5000)
 	ok := "[2021-09-22T07:47:21.559-0000] logId=" + strings.Repeat("0", 900) // under the limit, over several writes

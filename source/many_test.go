@@ -8,6 +8,7 @@ import (
 )
 
 func TestDateInName(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		want string // "" for none
@@ -45,6 +46,7 @@ func setMtime(t *testing.T, path string, mt time.Time) {
 // date is that old, are not read, are counted, and their registry entries
 // (a done one from an earlier run) are dropped; newer files are read.
 func TestTailIgnoreOlder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(20)
 	today := time.Now().UTC().Format("2006-01-02")
@@ -84,6 +86,7 @@ func TestTailIgnoreOlder(t *testing.T) {
 // long), is finished — its remaining lines read, before the newer file —
 // not abandoned.
 func TestTailIgnoreOlderHalfRead(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(21)
 	p22 := filepath.Join(dir, "audit."+time.Now().UTC().AddDate(0, 0, -1).Format("2006-01-02")+".log")
@@ -115,6 +118,7 @@ func TestTailIgnoreOlderHalfRead(t *testing.T) {
 // files older than ignore_older are not registered at their end; younger
 // ones are.
 func TestTailStartAtEndIgnoreOlder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(22)
 	old := filepath.Join(dir, "audit.2021-09-22.log")
@@ -137,6 +141,7 @@ func TestTailStartAtEndIgnoreOlder(t *testing.T) {
 // TestTailForgetsRemovedFiles: a finished file deleted from disk leaves
 // the registry (and Files) while ingestd follows the newest file.
 func TestTailForgetsRemovedFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(23)
 	p21, p22 := filepath.Join(dir, "audit.2021-09-21.log"), filepath.Join(dir, "audit.2021-09-22.log")
@@ -166,6 +171,7 @@ func TestTailForgetsRemovedFiles(t *testing.T) {
 // listings do not open and identify unchanged files again; each file is
 // identified a bounded number of times, whatever the number of files.
 func TestTailIdentifiesOncePerChange(t *testing.T) {
+	t.Parallel()
 	for _, poll := range []bool{false, true} {
 		dir := t.TempDir()
 		const n = 200
@@ -189,6 +195,7 @@ func TestTailIdentifiesOncePerChange(t *testing.T) {
 // then: a day's file renamed away and replaced under its name, and a new
 // day, are still read in order, nothing lost.
 func TestTailRotationPolling(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(24)
 	path := filepath.Join(dir, "audit.2021-09-22.log")

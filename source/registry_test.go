@@ -8,6 +8,7 @@ import (
 )
 
 func TestRegistryRoundTripAndFallback(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "reg", "registry.json")
 	r, err := OpenRegistry(path, nil)
 	if err != nil {
@@ -54,6 +55,7 @@ func TestRegistryRoundTripAndFallback(t *testing.T) {
 }
 
 func TestFileIDSame(t *testing.T) {
+	t.Parallel()
 	a := FileID{Dev: 1, Ino: 2, Fingerprint: "aa"}
 	if !a.Same(FileID{Dev: 1, Ino: 2, Fingerprint: "aa"}) || !a.Same(FileID{Dev: 1, Ino: 2}) {
 		t.Error("same file not recognised")
@@ -67,6 +69,7 @@ func TestFileIDSame(t *testing.T) {
 // dead-letter fsync) runs, and written only when it succeeds, so a committed
 // offset never covers a dead letter that is not yet on disk.
 func TestRegistrySaveAfterBarrier(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "registry.json")
 	r, err := OpenRegistry(path, nil)
 	if err != nil {
@@ -109,6 +112,7 @@ func TestRegistrySaveAfterBarrier(t *testing.T) {
 // start; one emptied by pruning is not (start_at: end must not skip the
 // files that appear while ingestd is stopped).
 func TestRegistryFirstStart(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "registry.json")
 	r, err := OpenRegistry(path, nil)
 	if err != nil {

@@ -32,6 +32,7 @@ func startLogged(t *testing.T, dir string) (*harness, *syncbuf.Buffer) {
 // not change at all, is never taken as truncated or rewritten: it is
 // opened and identified once, however many polls pass.
 func TestTailSteadyFileNotTruncated(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
 	want := appendLines(t, f, "a", 0, 20)
@@ -56,6 +57,7 @@ func TestTailSteadyFileNotTruncated(t *testing.T) {
 // lines of the same total size — its size never drops, so only the
 // fingerprint of its first line tells; it is read again from the start.
 func TestTailRewriteInPlace(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.2021-09-22.log")
 	f := create(t, path)
@@ -90,6 +92,7 @@ func TestTailRewriteInPlace(t *testing.T) {
 // and only the size, now below the offset read, tells; reading restarts
 // from 0.
 func TestTailTruncatedSameFirstLine(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.2021-09-22.log")
 	f := create(t, path)
@@ -119,6 +122,7 @@ func TestTailTruncatedSameFirstLine(t *testing.T) {
 // than what was read (lines handed over and the held part), so it is
 // taken as truncated and found again.
 func TestTailTruncatedIntoHeldLine(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.2021-09-22.log")
 	f := create(t, path)
@@ -155,6 +159,7 @@ func (h tooLongFails) TooLong(*Tracked, *LineTooLongError) error { return h.err 
 // TestTailTooLongHandlerError: the handler's error for an over-long line
 // ends Run with that error; the line after it is not handed over.
 func TestTailTooLongHandlerError(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
 	want := appendLines(t, f, "a", 0, 3)
@@ -179,6 +184,7 @@ func TestTailTooLongHandlerError(t *testing.T) {
 // (their position committed) as soon as lines pause, not at the next
 // poll.
 func TestTailFlushedAtOnce(t *testing.T) {
+	t.Parallel()
 	for name, content := range map[string]string{
 		"over-long line": strings.Repeat("x", 200) + "\n",
 		"lines":          "a-1 some audit text\na-2 some audit text\n",
@@ -213,6 +219,7 @@ func (h *flushCounter) Flush() error { h.n.Add(1); return h.recorder.Flush() }
 // TestTailIdleNoFlushes: a followed file that does not change costs no
 // flushes between polls (the pause timer is armed only by lines read).
 func TestTailIdleNoFlushes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
 	appendLines(t, f, "a", 0, 5)
@@ -241,6 +248,7 @@ func TestTailIdleNoFlushes(t *testing.T) {
 // TestTailSizeOnModification: the followed file's size (for lag
 // reporting) follows each write, not only each poll.
 func TestTailSizeOnModification(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
 	appendLines(t, f, "a", 0, 5)

@@ -172,6 +172,7 @@ func equal(t *testing.T, got, want []string) {
 // TestTailNextDayNoInterleave: lines written to the old day's file while
 // the new day's file already exists are read before any of the new file.
 func TestTailNextDayNoInterleave(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	d1 := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
 	want := appendLines(t, d1, "d1", 0, 100)
@@ -189,6 +190,7 @@ func TestTailNextDayNoInterleave(t *testing.T) {
 // TestTailMissedFilesOldestFirst: files that appeared while ingestd was
 // stopped are read oldest first, then the newest is followed.
 func TestTailMissedFilesOldestFirst(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var want []string
 	for _, day := range []string{"22", "23", "24"} {
@@ -203,6 +205,7 @@ func TestTailMissedFilesOldestFirst(t *testing.T) {
 // TestTailRenameRotation: the file is renamed away while the writer still
 // appends to it, then a new file appears under the name. Nothing is lost.
 func TestTailRenameRotation(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.2021-09-22.log")
 	old := create(t, path)
@@ -224,6 +227,7 @@ func TestTailRenameRotation(t *testing.T) {
 // TestTailCopyTruncate: copytruncate rotation: the file is copied and
 // truncated to zero; reading restarts from 0.
 func TestTailCopyTruncate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.2021-09-22.log")
 	f := create(t, path)
@@ -242,6 +246,7 @@ func TestTailCopyTruncate(t *testing.T) {
 // TestTailRewriteSameSize: truncated and rewritten to exactly the same
 // size: detected by the fingerprint, not the size.
 func TestTailRewriteSameSize(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.2021-09-22.log")
 	f := create(t, path)
@@ -264,6 +269,7 @@ func TestTailRewriteSameSize(t *testing.T) {
 // TestTailDeletedWithUnreadData: lines written just before the file is
 // deleted are drained from the open descriptor.
 func TestTailDeletedWithUnreadData(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.2021-09-22.log")
 	f := create(t, path)
@@ -279,6 +285,7 @@ func TestTailDeletedWithUnreadData(t *testing.T) {
 // TestTailPartialLineAcrossRestart: a line without its newline is never
 // emitted, and after a restart it is emitted once, whole.
 func TestTailPartialLineAcrossRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.2021-09-22.log")
 	f := create(t, path)
@@ -301,6 +308,7 @@ func TestTailPartialLineAcrossRestart(t *testing.T) {
 // TestTailLongLinesAndNUL: an over-long line is reported (to be
 // dead-lettered) and reading resumes at the next line; NUL bytes pass.
 func TestTailLongLinesAndNUL(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
 	want := appendLines(t, f, "a", 0, 5)
@@ -320,6 +328,7 @@ func TestTailLongLinesAndNUL(t *testing.T) {
 // TestTailInodeReuse: a registry entry with the same device and inode but
 // another fingerprint is another file: it is read from the start.
 func TestTailInodeReuse(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "audit.2021-09-22.log")
 	f := create(t, path)
@@ -342,6 +351,7 @@ func TestTailInodeReuse(t *testing.T) {
 // TestTailResumesFromRegistry: after a stop, reading resumes at the
 // committed offset: nothing twice, nothing lost.
 func TestTailResumesFromRegistry(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	f := create(t, filepath.Join(dir, "audit.2021-09-22.log"))
 	first := appendLines(t, f, "a", 0, 30)
@@ -417,6 +427,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // beginning; and after a restart (registry not empty) files that
 // appeared while stopped are read from their beginning.
 func TestTailStartAtEndFirstStartOnly(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(3)
 	path := func(day string) string { return filepath.Join(dir, "audit.2021-09-"+day+".log") }
@@ -460,6 +471,7 @@ func TestTailStartAtEndFirstStartOnly(t *testing.T) {
 // rotate_grace: the line is read once, whole, with the lines written after
 // it, and before anything of the newer file.
 func TestTailRestartOlderFileQuiet(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(4)
 	p22, p23 := filepath.Join(dir, "audit.2021-09-22.log"), filepath.Join(dir, "audit.2021-09-23.log")
@@ -507,6 +519,7 @@ func TestTailRestartOlderFileQuiet(t *testing.T) {
 // been quiet for rotate_grace (counted from its last modification); then
 // it is handed over once, as it is, counted, before the newer file.
 func TestTailOlderFileUnterminatedAfterQuiet(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(5)
 	p22 := filepath.Join(dir, "audit.2021-09-22.log")
@@ -612,8 +625,10 @@ func TestTailHugeLineBoundedMemory(t *testing.T) {
 // writes, read in between, is one over-long line, from its start to its
 // newline: whether the file is followed or, renamed away, drained.
 func TestTailOverLongLineInPieces(t *testing.T) {
+	t.Parallel()
 	for _, renamed := range []bool{false, true} {
 		t.Run(map[bool]string{false: "followed", true: "renamed away"}[renamed], func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			g := gen(10)
 			path := filepath.Join(dir, "audit.2021-09-22.log")
@@ -652,6 +667,7 @@ func TestTailOverLongLineInPieces(t *testing.T) {
 // the tailer truncates, rotates and switches days (run with -race): one
 // entry per file, a copy.
 func TestTailFilesConcurrentWithRotation(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(12)
 	path := func(day string) string { return filepath.Join(dir, "audit.2021-09-"+day+".log") }
@@ -733,6 +749,7 @@ func TestTailFilesConcurrentWithRotation(t *testing.T) {
 // still come at once: nxadm/tail's watcher wakes the follower up, tells it
 // of a truncation, and does so again once the same path is followed again.
 func TestTailNotified(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(13)
 	path := filepath.Join(dir, "audit.2021-09-22.log")
@@ -767,6 +784,7 @@ func TestTailNotified(t *testing.T) {
 // has no newline (so no fingerprint) is still read and finished after the
 // quiet period, not skipped forever.
 func TestTailOlderFileOnlyUnterminated(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(11)
 	line := auditLine(g)
@@ -784,6 +802,7 @@ func TestTailOlderFileOnlyUnterminated(t *testing.T) {
 // after the quiet period all the same; the newer day is not held up until
 // the clock reaches that time.
 func TestTailOlderFileModifiedInFuture(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(12)
 	p22 := filepath.Join(dir, "audit.2021-09-22.log")
@@ -824,6 +843,7 @@ func TestTailFallsBackToPolling(t *testing.T) {
 // line is delivered exactly once, and the file is not read again as a new
 // one once its fingerprint changes.
 func TestTailOlderFilePartialCompletedDuringQuiet(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	g := gen(14)
 	line := auditLine(g)
