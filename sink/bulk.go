@@ -574,8 +574,8 @@ func (b *Bulk) sleep(attempt int) { b.pause(b.ctx, b.backoff(attempt)) }
 // exponential, capped, with jitter (half fixed, half random), so that
 // retrying shippers spread out.
 func (b *Bulk) backoff(attempt int) time.Duration {
-	d := b.cfg.BackoffInit << min(attempt-1, 20)
-	if d > b.cfg.BackoffMax || d <= 0 {
+	d := min(b.cfg.BackoffInit<<min(attempt-1, 20), b.cfg.BackoffMax)
+	if d <= 0 { // the shift overflowed
 		d = b.cfg.BackoffMax
 	}
 	return d/2 + b.randN(d/2+1)

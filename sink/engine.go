@@ -320,7 +320,7 @@ func redactURL(u string) string {
 		return u
 	}
 	prefix := ""
-	if j := strings.Index(u, "://"); j >= 0 && j < i {
+	if j := strings.Index(u[:i], "://"); j >= 0 {
 		prefix = u[:j+3]
 	}
 	return prefix + "***@" + u[i+1:]

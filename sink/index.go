@@ -24,19 +24,18 @@ func parseIndexPattern(p string) (indexPattern, error) {
 	var ip indexPattern
 	rest := p
 	for rest != "" {
-		i := strings.Index(rest, "%{+")
-		if i < 0 {
-			ip.parts = append(ip.parts, indexPart{lit: rest})
+		lit, spec, found := strings.Cut(rest, "%{+")
+		if lit != "" {
+			ip.parts = append(ip.parts, indexPart{lit: lit})
+		}
+		if !found {
 			break
 		}
-		if i > 0 {
-			ip.parts = append(ip.parts, indexPart{lit: rest[:i]})
-		}
-		j := strings.IndexByte(rest[i:], '}')
-		if j < 0 {
+		format, after, closed := strings.Cut(spec, "}")
+		if !closed {
 			return ip, fmt.Errorf("index pattern %q: unclosed %%{+", p)
 		}
-		f := rest[i+3 : i+j]
+		f := format
 		for f != "" {
 			switch {
 			case strings.HasPrefix(f, "yyyy"):
@@ -52,10 +51,10 @@ func parseIndexPattern(p string) (indexPattern, error) {
 				ip.parts = append(ip.parts, indexPart{lit: f[:1]})
 				f = f[1:]
 			default:
-				return ip, fmt.Errorf("index pattern %q: date format %q: only yyyy, MM, dd and . - _ are supported", p, rest[i+3:i+j])
+				return ip, fmt.Errorf("index pattern %q: date format %q: only yyyy, MM, dd and . - _ are supported", p, format)
 			}
 		}
-		rest = rest[i+j+1:]
+		rest = after
 	}
 	name := string(ip.render(nil, 20210922))
 	if name == "" || name != strings.ToLower(name) || strings.ContainsAny(name, ` "*\<|,>/?#:`) || name[0] == '-' || name[0] == '_' || name[0] == '+' {
