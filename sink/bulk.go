@@ -94,10 +94,12 @@ type Bulk struct {
 
 	health health
 
-	// The retry schedule's random source and wait; tests replace them
-	// before the first Write.
+	// The retry schedule's random source and wait, and the clock of the
+	// flush interval (read under mu); tests replace them before the first
+	// Write.
 	randN func(time.Duration) time.Duration
 	pause func(ctx context.Context, d time.Duration)
+	now   func() time.Time
 }
 
 // request is one bulk body and the documents in it.
@@ -162,8 +164,8 @@ func NewBulk(ctx context.Context, cfg BulkConfig) (*Bulk, error) {
 	}
 	b := &Bulk{cfg: cfg, index: idx, slots: make(chan struct{}, cfg.MaxInFlight), stop: make(chan struct{}),
 		spare: make(chan *request, cfg.MaxInFlight+1),
-		randN: rand.N[time.Duration], pause: pause}
-	b.health.log = cfg.Logger
+		randN: rand.N[time.Duration], pause: pause, now: time.Now}
+	b.health.log, b.health.now = cfg.Logger, time.Now
 	b.ctx, b.cancel = context.WithCancelCause(ctx)
 	b.wg.Add(1)
 	go b.ticker()
@@ -198,7 +200,7 @@ func (b *Bulk) Write(ctx context.Context, batch *Batch) error {
 	for i := range batch.Len() {
 		if b.cur == nil {
 			b.cur = b.newRequest()
-			b.started = time.Now()
+			b.started = b.now()
 		}
 		r := b.cur
 		it := item{start: len(r.body), owner: p, line: batch.Meta[i].Line}
@@ -293,7 +295,7 @@ func (b *Bulk) ticker() {
 			return
 		case <-t.C:
 			b.mu.Lock()
-			if b.cur != nil && time.Since(b.started) >= b.cfg.FlushInterval {
+			if b.cur != nil && b.now().Sub(b.started) >= b.cfg.FlushInterval {
 				_ = b.sendLocked(b.ctx) // only fails when the sink is cancelled
 			}
 			b.mu.Unlock()
@@ -606,6 +608,7 @@ func describe(status int, err error, body []byte) string {
 // once when it ends: never once per request or document.
 type health struct {
 	log    *slog.Logger
+	now    func() time.Time
 	mu     sync.Mutex
 	down   bool
 	warned bool
@@ -618,7 +621,7 @@ func (h *health) failed(status int, err error, body []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.count++
-	now := time.Now()
+	now := h.now()
 	if !h.down {
 		h.down, h.since = true, now
 	}
@@ -633,7 +636,7 @@ func (h *health) ok() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.down && h.warned {
-		h.log.Info("engine recovered", "after", time.Since(h.since).Round(time.Millisecond), "failed_requests", h.count)
+		h.log.Info("engine recovered", "after", h.now().Sub(h.since).Round(time.Millisecond), "failed_requests", h.count)
 	}
 	h.down, h.warned, h.count = false, false, 0
 }

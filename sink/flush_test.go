@@ -244,7 +244,7 @@ func TestCloseCause(t *testing.T) {
 // and its end once — with the number of failed requests.
 func TestBulkHealthLog(t *testing.T) {
 	var logs strings.Builder
-	h := &health{log: newTextLogger(&logs)}
+	h := &health{log: newTextLogger(&logs), now: time.Now}
 	h.failed(503, nil, []byte("busy"))
 	h.failed(0, errors.New("refused"), nil)
 	h.failed(503, nil, nil)
@@ -276,7 +276,7 @@ func TestBulkHealthLog(t *testing.T) {
 	}
 	// An outage too short to be warned about ends silently.
 	logs.Reset()
-	q := &health{log: newTextLogger(&logs), last: time.Now()}
+	q := &health{log: newTextLogger(&logs), now: time.Now, last: time.Now()}
 	q.failed(503, nil, nil)
 	q.ok()
 	if logs.Len() != 0 {
