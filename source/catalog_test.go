@@ -258,3 +258,37 @@ func TestCatalogChanged(t *testing.T) {
 		t.Errorf("a removed file: changed %v, still listed %v", c.changed, c.state(a) != nil)
 	}
 }
+
+// TestCatalogSettle: lo counts the settled files at the start of the
+// sorted list, up to all of them; newest is the last by path.
+func TestCatalogSettle(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := newCatalog(dir, DefaultPattern, time.Hour)
+	if c.newest() != "" {
+		t.Errorf("newest of nothing = %q", c.newest())
+	}
+	var paths []string
+	for _, d := range []string{"23", "21", "22"} {
+		p := filepath.Join(dir, "audit.2021-09-"+d+".log")
+		touch(t, p)
+		c.update(p, false)
+		paths = append(paths, p)
+	}
+	if got, want := c.newest(), paths[0]; got != want {
+		t.Errorf("newest = %q, want %q", got, want)
+	}
+	for _, step := range []struct {
+		path string
+		lo   int
+	}{{paths[2], 0}, {paths[1], 2}, {paths[0], 3}} {
+		c.settle(c.state(step.path))
+		if c.lo != step.lo {
+			t.Errorf("settled %s: lo = %d, want %d", filepath.Base(step.path), c.lo, step.lo)
+		}
+	}
+	c.unsettle(c.state(paths[2]))
+	if c.lo != 0 || c.state(paths[2]).settled {
+		t.Errorf("unsettled: lo = %d, settled %v", c.lo, c.state(paths[2]).settled)
+	}
+}
