@@ -137,7 +137,7 @@ func (g *GeoIP) lookup(ip []byte) []byte {
 	cacheable := len(ip) <= maxCachedAddr
 	e, ok := geoEntry{}, false
 	if cacheable {
-		e, ok = db.cache.Get(string(ip))
+		e, ok = db.cache.Get(lookupKey(ip))
 	}
 	if !ok {
 		e, db = g.resolve(db, ip)

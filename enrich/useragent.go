@@ -56,7 +56,7 @@ func NewUserAgents(cacheSize int) (*UserAgents, error) {
 // lookup returns the rendered "ua" object for s.
 func (u *UserAgents) lookup(s []byte) []byte {
 	if len(s) <= maxCachedAgent {
-		if frag, ok := u.cache.Get(string(s)); ok {
+		if frag, ok := u.cache.Get(lookupKey(s)); ok {
 			return frag
 		}
 	}

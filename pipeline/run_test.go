@@ -82,7 +82,7 @@ func opts(t *testing.T, s sink.Sink, dlq string) Options {
 }
 
 // TestChunking: a chunk closes at ChunkLines lines (2048 by default), at
-// 1 MiB of raw lines, and at the end of each input.
+// DefaultChunkBytes of raw lines, and at the end of each input.
 func TestChunking(t *testing.T) {
 	dir := t.TempDir()
 	var lines []string
@@ -120,10 +120,10 @@ func TestChunking(t *testing.T) {
 		}
 	}
 
-	// 1 MiB: two lines of exactly 512 KiB fill a chunk.
+	// DefaultChunkBytes: two lines of exactly half of it fill a chunk.
 	pad := func(id string) string {
 		l := auditLine(id, 1) + " operationParam="
-		return l + strings.Repeat("x", 512<<10-len(l))
+		return l + strings.Repeat("x", DefaultChunkBytes/2-len(l))
 	}
 	big := writeFile(t, dir, "big.log", pad("b1"), pad("b2"), pad("b3"))
 	s := &batchSink{}
@@ -131,7 +131,7 @@ func TestChunking(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := s.sizes(); fmt.Sprint(got) != "[2 1]" {
-		t.Errorf("1 MiB chunks: batches of %v, want [2 1]", got)
+		t.Errorf("%d-byte chunks: batches of %v, want [2 1]", DefaultChunkBytes, got)
 	}
 }
 

@@ -11,21 +11,11 @@ import (
 // its Position as its sink.Token: when the sink settles it, the file's
 // cursor is acknowledged, and only then does the registry move.
 func Tail(ctx context.Context, o Options, t *source.Tailer, docPath func(string) string, st *Stats) error {
-	if o.ChunkBytes <= 0 {
-		o.ChunkBytes = tailChunkBytes
-	}
 	return Run(ctx, o, st, func(ctx context.Context, f *Feeder) error {
 		h := &tailHandler{f: f, inputs: map[*source.Tracked]*Input{}, docPath: docPath}
 		return t.Run(ctx, h)
 	})
 }
-
-// tailChunkBytes: the daemon's chunks end at 256 KiB. The 3×workers+2
-// pooled chunks keep the capacity of their lines and documents (~4× the raw
-// bytes), so when the daemon catches up after an outage they hold ~8 MiB
-// instead of ~32 MiB with replay's 1 MiB chunks (issue 12); a chunk of
-// ~380 typical lines is still far above per-chunk overheads.
-const tailChunkBytes = 256 << 10
 
 // Settled acknowledges the position to its file's cursor (sink.Token): every
 // line up to End is indexed or dead-lettered. Positions of replayed files

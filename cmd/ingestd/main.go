@@ -9,10 +9,12 @@ import (
 	"syscall"
 
 	"github.com/ingestd/ingestd/internal/exitcode"
+	"github.com/ingestd/ingestd/internal/memtune"
 	"github.com/spf13/cobra"
 )
 
 func main() {
+	memtune.Apply(os.Getenv)
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 
 	// soft ends on the first signal: stop reading. hard ends on a second

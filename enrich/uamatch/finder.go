@@ -19,10 +19,11 @@ func newFinder(lits []string) (finder, error) {
 	return finder{ac: ac}, nil
 }
 
-// each calls fn with the id of every literal occurrence in text (a literal
-// occurring twice is reported twice). Safe for concurrent use.
-func (f finder) each(text []byte, fn func(id int)) {
+// each calls fn with the id and end offset of every literal occurrence in
+// text (a literal occurring twice is reported twice). Safe for concurrent
+// use.
+func (f finder) each(text []byte, fn func(id, end int)) {
 	for _, m := range f.ac.FindAllOverlapping(text) {
-		fn(m.PatternID)
+		fn(m.PatternID, m.End)
 	}
 }

@@ -1,6 +1,7 @@
 package uamatch
 
 import (
+	"bytes"
 	"fmt"
 	"math/bits"
 	"regexp/syntax"
@@ -20,10 +21,14 @@ const (
 	numLists
 )
 
-// target is one pattern of one list that a literal can unlock.
+// target is one pattern of one list that a literal can unlock. The
+// automaton holds at most maxIndexed bytes of a literal; rest is what
+// follows them in the pattern's required literal, checked where the
+// indexed prefix occurs before the pattern becomes a candidate.
 type target struct {
 	list list
 	idx  int32
+	rest []byte
 }
 
 // bitset holds one bit per pattern of a list, in pattern order.
@@ -89,15 +94,15 @@ func newParser(defs *uaparser.RegexDefinitions) (*Parser, error) {
 			for _, s := range req {
 				// Any match contains a prefix of a required literal
 				// too; short keys keep the automaton small.
-				s = s[:min(len(s), maxIndexed)]
-				id, ok := litID[s]
+				key, rest := s[:min(len(s), maxIndexed)], s[min(len(s), maxIndexed):]
+				id, ok := litID[key]
 				if !ok {
 					id = len(p.lits)
-					litID[s] = id
-					p.lits = append(p.lits, s)
+					litID[key] = id
+					p.lits = append(p.lits, key)
 					p.targets = append(p.targets, nil)
 				}
-				p.targets[id] = append(p.targets[id], target{list(l), int32(i)})
+				p.targets[id] = append(p.targets[id], target{list(l), int32(i), []byte(rest)})
 			}
 		}
 	}
@@ -148,9 +153,11 @@ func (p *Parser) candidates(agent string, s *scratch) {
 	for i := 0; i < len(agent); i++ {
 		s.folded = append(s.folded, lower(agent[i]))
 	}
-	p.ac.each(s.folded, func(id int) {
+	p.ac.each(s.folded, func(id, end int) {
 		for _, t := range p.targets[id] {
-			s.cand[t.list].set(int(t.idx))
+			if len(t.rest) == 0 || bytes.HasPrefix(s.folded[end:], t.rest) {
+				s.cand[t.list].set(int(t.idx))
+			}
 		}
 	})
 	if cap(s.folded) > maxScratch {
@@ -158,9 +165,11 @@ func (p *Parser) candidates(agent string, s *scratch) {
 	}
 }
 
-// maxIndexed is the longest literal put in the automaton (longer ones are
-// cut to their prefix): 8 bytes filter as well in practice and keep the
-// automaton at a few thousand states.
+// maxIndexed is the longest literal put in the automaton: a longer one is
+// cut to its prefix, and the rest is compared where the prefix occurs
+// (an 8-byte key keeps the automaton at a few thousand states; comparing
+// the rest keeps a pattern such as "Android Application …" from being
+// tried on every agent containing "android ").
 const maxIndexed = 8
 
 // maxScratch bounds the lowercase copy a pooled scratch keeps between calls.
