@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestChunkBytes: a chunk ends once its raw lines reach ChunkBytes (the
-// daemon's Tail uses 256 KiB to bound pooled memory, issue 12).
+// TestChunkBytes: a chunk ends once its raw lines reach ChunkBytes
+// (DefaultChunkBytes bounds pooled memory, issue 12).
 func TestChunkBytes(t *testing.T) {
 	dir := t.TempDir()
 	pad := func(id string) string {
