@@ -1,0 +1,59 @@
+package source
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLastLineEnd: start_at end starts just past the last newline,
+// whether it is in the last 64 KiB read or further back, at offset 0 or
+// at the very end; 0 when there is none.
+func TestLastLineEnd(t *testing.T) {
+	t.Parallel()
+	const chunk = 64 << 10
+	line := auditLine(gen(32)) + "\n"
+	x := func(n int) string { return strings.Repeat("x", n) }
+	for _, tt := range []struct {
+		name    string
+		content string
+		want    int64
+	}{
+		{"empty", "", 0},
+		{"no newline", "abc", 0},
+		{"only a newline", "\n", 1},
+		{"a newline first", "\n" + x(10), 1},
+		{"an audit line", line, int64(len(line))},
+		{"an audit line and a partial one", line + line[:20], int64(len(line))},
+		{"no newline in more than a chunk", x(chunk + 10), 0},
+		{"the newline a chunk back", "\n" + x(chunk), 1},
+		{"the newline just inside the last chunk", "\n" + x(chunk-1), 1},
+		{"a newline far back", line + x(3*chunk+5), int64(len(line))},
+		{"lines, then a long tail", line + line + x(2*chunk), int64(2 * len(line))},
+		{"the last byte", x(2*chunk) + "\n", int64(2*chunk + 1)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "f")
+			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if got, err := lastLineEnd(f, int64(len(tt.content))); err != nil || got != tt.want {
+				t.Errorf("lastLineEnd = %d, %v; want %d", got, err, tt.want)
+			}
+		})
+	}
+	f, err := os.Open(t.TempDir()) // a directory: reading fails
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, err := lastLineEnd(f, 10); err == nil || got != 0 {
+		t.Errorf("lastLineEnd of a directory = %d, %v; want an error", got, err)
+	}
+}
