@@ -57,3 +57,27 @@ func TestLastLineEnd(t *testing.T) {
 		t.Errorf("lastLineEnd of a directory = %d, %v; want an error", got, err)
 	}
 }
+
+// TestTailEmptyOlderFileSettled: an empty older file is settled (not
+// opened again until it changes), while the newest file, whose first line
+// is not complete yet, is looked at again at every poll.
+func TestTailEmptyOlderFileSettled(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	older := filepath.Join(dir, "audit.2021-09-21.log")
+	newest := filepath.Join(dir, "audit.2021-09-22.log")
+	create(t, older)
+	mustWrite(t, create(t, newest), "a-00000 the first line, not yet complete")
+	h := startTailer(t, dir, newRegistry(t), 0)
+	waitUntil(t, "several polls", func() bool { return h.tl.identified.Load() >= 6 })
+	h.stop()
+	if fs := h.tl.cat.state(older); fs == nil || !fs.settled {
+		t.Errorf("the empty older file is not settled: %+v", fs)
+	}
+	if fs := h.tl.cat.state(newest); fs == nil || fs.settled {
+		t.Errorf("the newest file without a complete line is settled: %+v", fs)
+	}
+	if got := h.rec.got(); len(got) != 0 {
+		t.Errorf("lines %q from files without a complete line", got)
+	}
+}
