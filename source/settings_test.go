@@ -36,7 +36,7 @@ func TestTailConfigProblems(t *testing.T) {
 		{"rotate_grace zero", func(c *TailConfig) { c.RotateGrace = 0 }, nil},
 		{"ignore_older negative", func(c *TailConfig) { c.IgnoreOlder = -1 }, []string{"ignore_older"}},
 		{"ignore_older equal to rotate_grace", func(c *TailConfig) { c.RotateGrace, c.IgnoreOlder = time.Minute, time.Minute }, []string{"ignore_older"}},
-		{"ignore_older just over rotate_grace", func(c *TailConfig) { c.RotateGrace, c.IgnoreOlder = time.Minute, time.Minute + 1 }, nil},
+		{"ignore_older just over rotate_grace", func(c *TailConfig) { c.RotateGrace, c.IgnoreOlder = time.Minute, time.Minute+1 }, nil},
 		{"everything wrong", func(c *TailConfig) {
 			*c = TailConfig{Dir: file, Pattern: "[", MaxLine: 1, PollInterval: -1, RotateGrace: -2, IgnoreOlder: -3}
 		}, []string{"dir", "pattern", "max_line", "poll_interval", "rotate_grace", "ignore_older"}},
