@@ -12,13 +12,10 @@ import "bytes"
 // poolBlock is the server's keys from userPoolId up to userAgent.
 var poolBlock = [...]Key{UserPoolID, UserID, RequestID, RoleName, RoleCode, RoleID}
 
-// keysStart returns where the key=value text of e.Line begins.
+// keysStart returns where the key=value text of e.Line may begin: just
+// after "[timestamp]" (spaces there are the separator keyText looks for).
 func (e *Event) keysStart() int {
-	i := len(e.Timestamp) + 2 // '[' timestamp ']'
-	for i < len(e.Line) && e.Line[i] == ' ' {
-		i++
-	}
-	return min(i, len(e.Line))
+	return min(len(e.Timestamp)+2, len(e.Line))
 }
 
 // keyText returns the index of the first text at or after from that reads
@@ -27,19 +24,18 @@ func (e *Event) keysStart() int {
 // quoted value), or -1.
 func keyText(line []byte, from, keys int, k Key) int {
 	name := keyNames[k]
-	for i := from; i < len(line); {
+	for i := from; ; {
 		j := bytes.Index(line[i:], []byte(name))
-		if j < 0 {
+		if j == -1 {
 			return -1
 		}
-		j += i
+		j += i // from >= keys: either j == keys or line[j-1] exists
 		end := j + len(name)
-		if end < len(line) && line[end] == '=' && (j == keys || j > keys && line[j-1] == ' ') {
+		if end < len(line) && line[end] == '=' && (j == keys || line[j-1] == ' ') {
 			return j
 		}
 		i = j + 1
 	}
-	return -1
 }
 
 // PoolStretch returns the end (an index into Line) of the name stretch:
@@ -48,21 +44,21 @@ func keyText(line []byte, from, keys int, k Key) int {
 func (e *Event) PoolStretch() int {
 	line, keys := e.Line, e.keysStart()
 	first := keyText(line, keys, keys, UserAgent)
-	if first < 0 {
+	if first == -1 {
 		// No user agent: the stretch ends at the first key the server
 		// writes after it.
 		end := len(line)
 		for k := UserAgent + 1; k < NumKeys; k++ {
-			if i := keyText(line[:end], keys, keys, k); i >= 0 {
+			if i := keyText(line[:end], keys, keys, k); i != -1 {
 				end = i
 			}
 		}
 		return end
 	}
-	last := -1 // the last first occurrence of a block key
+	last := 0 // the last first occurrence of a block key (keys are past 0)
 	for _, k := range poolBlock {
 		i := keyText(line, keys, keys, k)
-		if i < 0 {
+		if i == -1 {
 			return first // not a full server block: trust nothing later
 		}
 		last = max(last, i)
@@ -70,7 +66,7 @@ func (e *Event) PoolStretch() int {
 	if last < first {
 		return first // the name stretch is clean
 	}
-	if i := keyText(line, last, keys, UserAgent); i >= 0 {
+	if i := keyText(line, last, keys, UserAgent); i != -1 {
 		return i
 	}
 	return first
@@ -86,7 +82,7 @@ func (e *Event) AppendPoolCandidates(dst [][]byte) [][]byte {
 	line = line[:e.PoolStretch()]
 	n := len(dst)
 	var seen map[string]struct{} // only for lines naming many pools
-	for i := keyText(line, keys, keys, UserPoolID); i >= 0; i = keyText(line, i+1, keys, UserPoolID) {
+	for i := keyText(line, keys, keys, UserPoolID); i != -1; i = keyText(line, i+1, keys, UserPoolID) {
 		v := line[i+len(keyNames[UserPoolID])+1:]
 		if j := bytes.IndexByte(v, ' '); j >= 0 {
 			v = v[:j]
@@ -134,7 +130,7 @@ func (e *Event) PoolInStretch() bool {
 		return false
 	}
 	off := offsetIn(e.Line, v)
-	return off >= 0 && off < e.PoolStretch()
+	return off != -1 && off < e.PoolStretch()
 }
 
 // offsetIn returns the index of v in line when v is a slice of line (as

@@ -183,6 +183,48 @@ func TestPoolStretchAllocs(t *testing.T) {
 	}
 }
 
+// TestPoolCandidatesDedupSwitch: duplicates among the first 16 candidates
+// are found by a linear search (no allocation: the usual line names one
+// pool); from the 17th on, a map is built once, so a hostile line naming
+// thousands of pools costs time linear in its length
+// (BenchmarkPoolCandidates) instead of quadratic. Candidates already in
+// dst before the call do not count.
+func TestPoolCandidatesDedupSwitch(t *testing.T) {
+	for _, c := range []struct {
+		pools, before int
+		alloc         bool
+	}{
+		{1, 0, false},
+		{2, 10, false},
+		{15, 0, false}, // 16 candidates with the line's own pool
+		{15, 20, false},
+		{16, 0, true},
+		{16, 20, true},
+	} {
+		var names strings.Builder
+		names.WriteString("x")
+		for i := range c.pools {
+			fmt.Fprintf(&names, " userPoolId=p%02d userPoolId=p%02d", i, i)
+		}
+		var ev Event
+		if err := Parse([]byte(line("2021-09-22T07:47:21.559-0000", map[string]string{"userName": names.String()}, "")), &ev); err != nil {
+			t.Fatal(err)
+		}
+		dst := make([][]byte, c.before, 64)
+		for i := range dst {
+			dst[i] = []byte("earlier")
+		}
+		got := ev.AppendPoolCandidates(dst)
+		if len(got)-c.before != c.pools+1 { // + the seed line's own pool
+			t.Errorf("%d pools after %d: %d candidates %q", c.pools, c.before, len(got)-c.before, got[c.before:])
+		}
+		allocs := testing.AllocsPerRun(20, func() { got = ev.AppendPoolCandidates(dst) })
+		if (allocs > 0) != c.alloc {
+			t.Errorf("%d pools after %d: %.0f allocations, want allocation %v", c.pools, c.before, allocs, c.alloc)
+		}
+	}
+}
+
 // BenchmarkPoolCandidates: hostile lines of about 64 KiB cost time linear
 // in their length. "agent": a user agent made of " userAgent=" and
 // " userPoolId="; "names": a user name naming 3 000 distinct pools, some
