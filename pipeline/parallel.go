@@ -16,14 +16,11 @@ import (
 // in order, files interleave. Every input is tried: the failed ones are
 // reported together. Cancelling ctx stops handing out files.
 func ReplayParallel(ctx context.Context, o Options, inputs []Input, jobs int, st *Stats) error {
-	if jobs <= 1 || len(inputs) <= 1 {
+	jobs, o.Workers = plan(jobs, len(inputs), o.Workers)
+	if jobs == 1 {
 		return Replay(ctx, o, inputs, st)
 	}
 	o.Sink = &lockedSink{s: o.Sink}
-	if o.Workers <= 0 {
-		o.Workers = runtime.GOMAXPROCS(0)
-	}
-	o.Workers = max(1, o.Workers/jobs)
 	next := make(chan Input)
 	var mu sync.Mutex
 	var errs []error
@@ -51,6 +48,17 @@ func ReplayParallel(ctx context.Context, o Options, inputs []Input, jobs int, st
 		return fmt.Errorf("%d input(s) failed: %w", len(errs), errors.Join(errs...))
 	}
 	return nil
+}
+
+// plan returns how many of n inputs ReplayParallel reads at once (1: one
+// Replay over all of them, in order) and how many of the workers
+// (GOMAXPROCS if <= 0) each of those gets (at least one).
+func plan(jobs, n, workers int) (files, perFile int) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	files = max(1, min(jobs, n))
+	return files, max(1, workers/files)
 }
 
 // lockedSink serialises Write for a sink shared by parallel replays.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -32,7 +33,11 @@ func TestReplayParallel(t *testing.T) {
 			withMissing := append(slices.Clone(inputs), Input{Path: filepath.Join(dir, "missing.log")})
 			err := ReplayParallel(context.Background(), o, withMissing, jobs, &st)
 			if err == nil || !strings.Contains(err.Error(), "missing.log") {
-				t.Errorf("err = %v, want the missing input reported", err)
+				t.Fatalf("err = %v, want the missing input reported", err)
+			}
+			// Parallel jobs count their failed inputs; one job is Replay's own error.
+			if counted := strings.HasPrefix(err.Error(), "1 input(s) failed: "); counted != (jobs > 1) {
+				t.Errorf("jobs %d: err = %v", jobs, err)
 			}
 			perFile := map[string][]string{}
 			for _, b := range s.batches {
@@ -47,6 +52,31 @@ func TestReplayParallel(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPlan: files read at once and the workers each gets.
+func TestPlan(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	for _, c := range []struct{ jobs, n, workers, files, perFile int }{
+		{0, 5, 4, 1, 4},
+		{1, 5, 4, 1, 4},
+		{2, 5, 4, 2, 2},
+		{3, 5, 4, 3, 1},
+		{8, 5, 4, 5, 1},  // no more jobs than files
+		{2, 1, 4, 1, 4},  // one file: all the workers
+		{2, 0, 4, 1, 4},  // no file
+		{-1, 5, 6, 1, 6}, // nonsense jobs: one at a time
+		{2, 5, 1, 2, 1},  // fewer workers than jobs: one each
+		{1, 5, 0, 1, procs},
+		{2, 5, 0, 2, max(1, procs/2)},
+		{2, 5, 9, 2, 4},
+	} {
+		files, per := plan(c.jobs, c.n, c.workers)
+		if files != c.files || per != c.perFile {
+			t.Errorf("plan(jobs %d, %d inputs, %d workers) = %d files, %d workers each; want %d, %d",
+				c.jobs, c.n, c.workers, files, per, c.files, c.perFile)
+		}
 	}
 }
 
