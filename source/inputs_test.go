@@ -62,3 +62,23 @@ func TestParseDateRange(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestDocPath: with a directory, DIR/NAME without .gz; without, the file's
+// absolute path.
+func TestDocPath(t *testing.T) {
+	t.Parallel()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ file, dir, want string }{
+		{"/archive/audit.2021-09-22.log.gz", "/var/log/authing", "/var/log/authing/audit.2021-09-22.log"},
+		{"/archive/audit.2021-09-22.log", "/var/log/authing", "/var/log/authing/audit.2021-09-22.log"},
+		{"/archive/audit.2021-09-22.log.gz", "", "/archive/audit.2021-09-22.log.gz"},
+		{"audit.2021-09-22.log", "", filepath.Join(wd, "audit.2021-09-22.log")},
+	} {
+		if got := DocPath(tt.file, tt.dir); got != tt.want {
+			t.Errorf("DocPath(%q, %q) = %q, want %q", tt.file, tt.dir, got, tt.want)
+		}
+	}
+}
