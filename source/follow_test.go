@@ -19,13 +19,21 @@ import (
 // test: only nxadm/tail's notifications drive the follower.
 func startNotified(t *testing.T, dir string, rec *recorder, h Handler) (*harness, *syncbuf.Buffer) {
 	t.Helper()
+	return startHandler(t, TailConfig{Dir: dir, PollInterval: time.Hour, RotateGrace: time.Hour}, rec, h)
+}
+
+// startHandler starts a tailer with cfg (its own registry and a logger
+// into the returned buffer) handing lines to h, which records them in
+// rec.
+func startHandler(t *testing.T, cfg TailConfig, rec *recorder, h Handler) (*harness, *syncbuf.Buffer) {
+	t.Helper()
 	logs := &syncbuf.Buffer{}
-	tl, err := NewTailer(TailConfig{Dir: dir, Registry: newRegistry(t), PollInterval: time.Hour,
-		RotateGrace: time.Hour, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	cfg.Registry, cfg.Logger = newRegistry(t), slog.New(slog.NewTextHandler(logs, nil))
+	tl, err := NewTailer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &harness{t: t, dir: dir, tl: tl, rec: rec, done: make(chan error, 1)}
+	hs := &harness{t: t, dir: cfg.Dir, reg: cfg.Registry, tl: tl, rec: rec, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	hs.cancel = cancel
 	go func() { hs.done <- tl.Run(ctx, h) }()
@@ -112,4 +120,32 @@ func TestTailRenamedAndBack(t *testing.T) {
 	if n := h.tl.identified.Load(); n != 1 || strings.Contains(logs.String(), truncatedMsg) {
 		t.Errorf("the file was identified %d times, want once (kept, not found again):\n%s", n, logs)
 	}
+}
+
+// TestTailReplacedBeforeCheck: the followed file is renamed away and a
+// new file created under its path before the follower looks: the path
+// names another inode, so the old file is drained (the lines written to
+// it after the rename included) and then the new one read.
+func TestTailReplacedBeforeCheck(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.2021-09-22.log")
+	old := create(t, path)
+	want := appendLines(t, old, "a", 0, 5)
+	gh := gate{recorder: newRecorder(), blocked: make(chan struct{}), release: make(chan struct{})}
+	h, _ := startHandler(t, TailConfig{Dir: dir, PollInterval: 30 * time.Millisecond, RotateGrace: 300 * time.Millisecond}, gh.recorder, gh)
+	equal(t, h.rec.waitFor(t, len(want)), want)
+	mustWrite(t, old, "gate\n")
+	<-gh.blocked
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	nf := create(t, path)
+	newer := appendLines(t, nf, "b", 0, 5)
+	want = append(want, "gate")
+	want = append(want, appendLines(t, old, "a", 5, 10)...)
+	close(gh.release)
+	want = append(want, newer...)
+	equal(t, h.rec.waitFor(t, len(want)), want)
+	h.stop()
 }
