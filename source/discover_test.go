@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLastLineEnd: start_at end starts just past the last newline,
@@ -79,5 +80,60 @@ func TestTailEmptyOlderFileSettled(t *testing.T) {
 	}
 	if got := h.rec.got(); len(got) != 0 {
 		t.Errorf("lines %q from files without a complete line", got)
+	}
+}
+
+// TestPruneDue: the registry entries of files that are gone are dropped
+// when the listing changed, or once pruneEvery has passed since the last
+// prune — not at every listing or check in between (their cost grows with
+// the registry). next and the follower's check alike; driven by hand, no
+// Run goroutine.
+func TestPruneDue(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "audit.2021-09-22.log")
+	appendLines(t, create(t, path), "a", 0, 3)
+	reg := newRegistry(t)
+	tl, err := NewTailer(TailConfig{Dir: dir, Registry: reg, PollInterval: time.Hour, Poll: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, tr, newest, err := tl.next() // the first listing: changed, pruned
+	if err != nil || f == nil || !newest {
+		t.Fatalf("next = %v, %v, %v", f, newest, err)
+	}
+	defer f.Close()
+	rd := &fileReader{f: f, tr: tr, lr: NewLineReader(f, 0, 0)}
+	nextClosed := func() {
+		if f, _, _, _ := tl.next(); f != nil {
+			f.Close()
+		}
+	}
+	gone := Entry{FileID: FileID{Dev: 1, Ino: 1, Fingerprint: "gone"}, Path: filepath.Join(dir, "audit.2021-09-21.log")}
+	for _, step := range []struct {
+		name       string
+		sincePrune time.Duration
+		call       func() // next, or the follower's check
+		kept       bool
+	}{
+		{"next, just after a prune", 0, nextClosed, true},
+		{"check, just after a prune", 0, func() { tl.check(rd) }, true},
+		{"next, a second short of pruneEvery", pruneEvery - time.Second, nextClosed, true},
+		{"check, a second short of pruneEvery", pruneEvery - time.Second, func() { tl.check(rd) }, true},
+		{"next, pruneEvery after", pruneEvery, nextClosed, false},
+		{"check, pruneEvery after", pruneEvery, func() { tl.check(rd) }, false},
+	} {
+		reg.Set(gone)
+		tl.lastPrune = time.Now().Add(-step.sincePrune)
+		if tl.cat.changed {
+			t.Fatalf("%s: the listing changed", step.name)
+		}
+		step.call()
+		if _, ok := reg.Lookup(gone.FileID); ok != step.kept {
+			t.Errorf("%s: entry of a gone file kept %v, want %v", step.name, ok, step.kept)
+		}
+		if _, ok := reg.Lookup(tr.ID); !ok {
+			t.Errorf("%s: the live file's entry was dropped", step.name)
+		}
 	}
 }
