@@ -92,7 +92,7 @@ func (e *Event) AppendPoolCandidates(dst [][]byte) [][]byte {
 			continue
 		}
 		if seen == nil && len(dst)-n >= 16 {
-			seen = make(map[string]struct{}, 2*(len(dst)-n))
+			seen = map[string]struct{}{}
 			for _, c := range dst[n:] {
 				seen[string(c)] = struct{}{}
 			}
@@ -129,19 +129,19 @@ func (e *Event) PoolInStretch() bool {
 	if !ok {
 		return false
 	}
-	off := offsetIn(e.Line, v)
-	return off != -1 && off < e.PoolStretch()
+	off, ok := offsetIn(e.Line, v)
+	return ok && off < e.PoolStretch()
 }
 
-// offsetIn returns the index of v in line when v is a slice of line (as
-// the values Parse stores are), else -1.
-func offsetIn(line, v []byte) int {
+// offsetIn returns the index of v in line and true when v is a slice of
+// line (as the values Parse stores are).
+func offsetIn(line, v []byte) (int, bool) {
 	off := cap(line) - cap(v)
 	if off < 0 || off+len(v) > len(line) {
-		return -1
+		return 0, false
 	}
 	if len(v) > 0 && &line[off] != &v[0] {
-		return -1
+		return 0, false
 	}
-	return off
+	return off, true
 }

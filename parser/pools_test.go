@@ -95,6 +95,14 @@ var poolCases = []struct {
 	{name: "pool admin's role code faking userAgent, user agent naming a pool",
 		repl:  map[string]string{"roleCode": "c userAgent=z userPoolId=" + evilPool, "userAgent": "curl userPoolId=" + victimPool},
 		pools: []string{realPool, evilPool}, inTrust: true, pool: realPool},
+	// Without the server's full block (here no roleId), only the text before
+	// the first userAgent counts, even if that one is in the user name.
+	{name: "line without roleId, user name faking userAgent",
+		repl:  map[string]string{"roleId": "\x00", "userName": "x userAgent=y"},
+		pools: nil, inTrust: false, pool: realPool},
+	{name: "line without roleId, user name naming a pool and faking userAgent",
+		repl:  map[string]string{"roleId": "\x00", "userName": "x userPoolId=" + evilPool + " userAgent=y"},
+		pools: []string{evilPool}, inTrust: true, pool: evilPool},
 	// The limit: a name faking the server's whole block up to userAgent
 	// reads exactly like a user agent faking it on another pool's line
 	// (the case above); ingestd keeps anyone's text out, so such a name
@@ -316,11 +324,40 @@ func FuzzPoolStretch(f *testing.F) {
 			t.Fatalf("stretch %d outside the line (%d)", end, len(ev.Line))
 		}
 		for _, c := range ev.AppendPoolCandidates(nil) {
-			off := offsetIn(ev.Line, c)
-			if off < 0 || off+len(c) > end {
+			off, ok := offsetIn(ev.Line, c)
+			if !ok || off+len(c) > end {
 				t.Fatalf("candidate %q at %d, stretch ends at %d", c, off, end)
 			}
 		}
 		_ = ev.PoolInStretch()
 	})
+}
+
+// TestOffsetIn: an index only for slices of the line itself, lying wholly
+// within it.
+func TestOffsetIn(t *testing.T) {
+	arr := make([]byte, 10, 20)
+	line := arr[:10]
+	other := make([]byte, 10)
+	for _, c := range []struct {
+		name string
+		v    []byte
+		off  int
+		ok   bool
+	}{
+		{"at the start", line[0:3], 0, true},
+		{"inside", line[5:9], 5, true},
+		{"the whole line", line, 0, true},
+		{"empty, at the end", line[10:], 10, true},
+		{"empty, inside", line[4:4], 4, true},
+		{"past the line's end", arr[8:12], 0, false},
+		{"beyond the line", arr[12:14], 0, false},
+		{"another array", other[2:4], 0, false},
+		{"a copy", []byte(string(line[1:3])), 0, false},
+	} {
+		off, ok := offsetIn(line, c.v)
+		if ok != c.ok || ok && off != c.off {
+			t.Errorf("%s: offsetIn = %d, %v; want %d, %v", c.name, off, ok, c.off, c.ok)
+		}
+	}
 }
