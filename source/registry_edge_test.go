@@ -320,3 +320,27 @@ func TestRegistryRefusesVersion(t *testing.T) {
 		t.Error("a registry under a file: no error")
 	}
 }
+
+// TestRegistrySaveFailsIntoDirectory: when the new registry file cannot
+// replace the old one (a directory is in its place), Save says so.
+func TestRegistrySaveFailsIntoDirectory(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "registry.json")
+	r := openReg(t, path)
+	r.Set(entry(1, "a", "/x/a", 10))
+	if err := os.MkdirAll(filepath.Join(path, "in the way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Save(); err == nil {
+		t.Fatal("Save over a directory succeeded")
+	}
+	if err := os.RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Save(); err != nil { // still dirty: written now
+		t.Fatal(err)
+	}
+	if e, ok := openReg(t, path).Lookup(FileID{Dev: 1, Ino: 1, Fingerprint: "a"}); !ok || e.Offset != 10 {
+		t.Errorf("saved %+v, %v", e, ok)
+	}
+}
