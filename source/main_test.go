@@ -12,11 +12,10 @@ import (
 // registry and logger; they are marked t.Parallel. Go runs at most
 // GOMAXPROCS of them at once by default (2 on the CI machine), so unless
 // -test.parallel is given (or a fuzz target is fuzzed), up to minParallel
-// run at once. Tests that
-// override a package variable or measure the process's heap stay serial
-// (Go runs serial tests before the parallel ones). Each running tailer
-// holds one inotify instance (fs.inotify.max_user_instances is 128 per
-// user by default).
+// run at once. Tests that override a package variable or measure the
+// process's heap stay serial (Go runs serial tests before the parallel
+// ones). Each running tailer holds one inotify instance
+// (fs.inotify.max_user_instances is 128 per user by default).
 const minParallel = 16
 
 func TestMain(m *testing.M) {
