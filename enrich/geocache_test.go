@@ -38,3 +38,37 @@ func TestGeoIPCacheHostileAddresses(t *testing.T) {
 		t.Errorf("cache holds %d entries after one ordinary address, want 1", n)
 	}
 }
+
+// TestCacheKeyBounds: an address text of exactly maxCachedAddr bytes and an
+// agent of exactly maxCachedAgent bytes are cached, one byte more is not
+// (the bounds the README's memory figures rest on).
+func TestCacheKeyBounds(t *testing.T) {
+	g, err := OpenGeoIP(testDB, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	for _, c := range []struct {
+		n    int
+		want int
+	}{{maxCachedAddr, 1}, {maxCachedAddr + 1, 1}} {
+		g.lookup([]byte(strings.Repeat("9", c.n))) // invalid, cached as such
+		if got := g.cur.Load().cache.Len(); got != c.want {
+			t.Errorf("address of %d bytes: %d cached, want %d", c.n, got, c.want)
+		}
+	}
+	u, err := NewUserAgents(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		n    int
+		want int
+	}{{maxCachedAgent, 1}, {maxCachedAgent + 1, 1}} {
+		agent := "Mozilla/5.0 " + strings.Repeat("x", c.n-len("Mozilla/5.0 "))
+		u.lookup([]byte(agent))
+		if got := u.cache.Len(); got != c.want {
+			t.Errorf("agent of %d bytes: %d cached, want %d", c.n, got, c.want)
+		}
+	}
+}
