@@ -31,11 +31,31 @@ fi
 # Fuzz targets for a bounded time each (their committed corpora under
 # PKG/testdata/fuzz also run as plain tests in every go test). A failing
 # input is written to PKG/testdata/fuzz/TARGET: commit it with the fix.
+#
+# Go 1.26's fuzz coordinator can end a -fuzztime run with a bare "context
+# deadline exceeded" failure when a starved worker answers late
+# (go.dev/issue/75804, fixed in Go 1.27). That alone is no finding: an
+# input that fails is always written to PKG/testdata/fuzz/TARGET and
+# reported as such, and then the run fails.
+fuzz_one() {
+  local pkg=$1 name=$2 dir="$1/testdata/fuzz/$2" before after out rc=0
+  before=$(ls "$dir" 2>/dev/null || true)
+  out=$(go test -run '^$' -fuzz "^$name\$" -fuzztime "$INGESTD_FUZZTIME" -parallel 2 "./$pkg" 2>&1) || rc=$?
+  printf '%s\n' "$out"
+  [ "$rc" -eq 0 ] && return 0
+  after=$(ls "$dir" 2>/dev/null || true)
+  if [ "$before" = "$after" ] && ! grep -q 'Failing input written' <<<"$out" &&
+    [ "$(grep -c -- '--- FAIL' <<<"$out")" -eq 1 ] && grep -qx '    context deadline exceeded' <<<"$out"; then
+    echo "fuzz $name: only Go's coordinator deadline (go.dev/issue/75804); no failing input found"
+    return 0
+  fi
+  return "$rc"
+}
 echo "== fuzz: ${INGESTD_FUZZTIME:=10s} per target"
 for target in parser:FuzzParse parser:FuzzRoundTrip parser:FuzzAnyoneText parser:FuzzPoolStretch \
   enrich:FuzzAppendString enrich/uamatch:FuzzRequiredLiterals source:FuzzLineReader \
   query:FuzzExchange query:FuzzListParams internal/jsonscan:FuzzMembers verify:FuzzParseSearch; do
-  go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$INGESTD_FUZZTIME" -parallel 2 "./${target%%:*}"
+  fuzz_one "${target%%:*}" "${target#*:}"
 done
 
 # The image (podman build; its entrypoint run from the exported filesystem)
