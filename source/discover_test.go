@@ -35,15 +35,7 @@ func TestLastLineEnd(t *testing.T) {
 		{"the last byte", x(2*chunk) + "\n", int64(2*chunk + 1)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "f")
-			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := openContent(t, tt.content)
 			if got, err := lastLineEnd(f, int64(len(tt.content))); err != nil || got != tt.want {
 				t.Errorf("lastLineEnd = %d, %v; want %d", got, err, tt.want)
 			}

@@ -37,15 +37,7 @@ func TestIdentifyEdges(t *testing.T) {
 		{"newline just at the bound", long[1:] + "\n", hash(long[1:] + "\n"), hash(long[1:] + "\n")},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "f")
-			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := openContent(t, tt.content)
 			st, _ := f.Stat()
 			wantDev, wantIno := devIno(st)
 			id, size, err := Identify(f)
@@ -75,4 +67,20 @@ func TestIdentifyEdges(t *testing.T) {
 			}
 		}
 	}
+}
+
+// openContent writes content to a fresh file and opens it for reading;
+// the file is closed when the test ends.
+func openContent(t *testing.T, content string) *os.File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
