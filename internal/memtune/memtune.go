@@ -13,14 +13,12 @@ import "runtime/debug"
 // "Memory"). GOGC and GOMEMLIMIT set in the environment win.
 const DefaultGCPercent = 50
 
-// Apply sets DefaultGCPercent unless getenv("GOGC") is set, and reports
-// the percent in effect (-1: collection off).
-func Apply(getenv func(string) string) int {
-	if v := getenv("GOGC"); v != "" {
-		p := debug.SetGCPercent(100)
-		debug.SetGCPercent(p)
-		return p
+// Apply sets DefaultGCPercent unless getenv("GOGC") is set (then the
+// runtime has already taken it), and reports whether it did.
+func Apply(getenv func(string) string) bool {
+	if getenv("GOGC") != "" {
+		return false
 	}
 	debug.SetGCPercent(DefaultGCPercent)
-	return DefaultGCPercent
+	return true
 }

@@ -8,14 +8,15 @@ import (
 func TestApply(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	cases := []struct {
-		name string
-		gogc string
-		set  int // percent the runtime had, as if from GOGC
-		want int
+		name    string
+		gogc    string
+		set     int // percent the runtime had, as if from GOGC
+		applied bool
+		want    int
 	}{
-		{"unset: the default", "", 100, DefaultGCPercent},
-		{"set: left alone", "200", 200, 200},
-		{"off: left alone", "off", -1, -1},
+		{"unset: the default", "", 100, true, DefaultGCPercent},
+		{"set: left alone", "200", 200, false, 200},
+		{"off: left alone", "off", -1, false, -1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -26,8 +27,8 @@ func TestApply(t *testing.T) {
 				}
 				return ""
 			})
-			if got != c.want {
-				t.Errorf("Apply = %d, want %d", got, c.want)
+			if got != c.applied {
+				t.Errorf("Apply = %v, want %v", got, c.applied)
 			}
 			if now := debug.SetGCPercent(100); now != c.want {
 				t.Errorf("runtime percent %d, want %d", now, c.want)
